@@ -1,0 +1,21 @@
+# cbingest: `make run` starts the service, `make test` runs every test (see README.md).
+SHELL := /bin/bash
+SWIFT ?= swift
+PROTO_FILES := clickbank/ingest/v1/ingest.proto clickbank/rpc/v1/rpc.proto
+PROTO_OUT := Sources/IngestProtoC
+
+.PHONY: proto proto-check deps build release run test bench clean
+
+# Regenerates the committed protobuf-c code from proto/ (needs protoc-c from protobuf-c-compiler).
+proto:
+	@tmp=$$(mktemp -d) && cd proto && protoc-c --c_out=$$tmp $(PROTO_FILES) && cd .. && \
+	for f in $(PROTO_FILES); do \
+	  base=$${f%.proto}; \
+	  mkdir -p $(PROTO_OUT)/include/$$(dirname $$f); \
+	  cp $$tmp/$$base.pb-c.h $(PROTO_OUT)/include/$$base.pb-c.h; \
+	  cp $$tmp/$$base.pb-c.c $(PROTO_OUT)/$$(echo $$base | tr / _).pb-c.c; \
+	done; rm -rf $$tmp
+
+# Fails when the committed generated code differs from what proto/ generates.
+proto-check: proto
+	@git diff --exit-code -- $(PROTO_OUT) || { echo "generated protobuf-c code is stale: run 'make proto' and commit"; exit 1; }
