@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: swiftSettings),
         .testTarget(name: "ClickBankTests", dependencies: ["ClickBank"], swiftSettings: swiftSettings),
         .testTarget(name: "ClickBankCSVTests", dependencies: ["ClickBankCSV"], swiftSettings: swiftSettings),
-        .testTarget(name: "LibPQTests", dependencies: ["LibPQ"], swiftSettings: swiftSettings),
+        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "IngestStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCCoreTests",
             dependencies: [
