@@ -19,3 +19,31 @@ proto:
 # Fails when the committed generated code differs from what proto/ generates.
 proto-check: proto
 	@git diff --exit-code -- $(PROTO_OUT) || { echo "generated protobuf-c code is stale: run 'make proto' and commit"; exit 1; }
+
+# Installs missing Debian packages (libprotobuf-c-dev, libssl-dev, libpq-dev, postgresql, ...).
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product cbingest
+
+# Starts the service with zero configuration (local PostgreSQL and master key if none given).
+run: deps
+	@scripts/run.sh
+
+stop-db:
+	@scripts/pg.sh stop .pgdata
+
+# Runs every test against a throwaway PostgreSQL that it starts and removes.
+test: deps
+	@scripts/test.sh
+
+# Release-build benchmarks; prints the tables that README.md shows.
+bench: deps
+	@scripts/bench.sh
+
+clean:
+	rm -rf .build .run

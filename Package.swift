@@ -41,6 +41,7 @@ let package = Package(
                 "IngestMessages",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -56,7 +57,18 @@ let package = Package(
                 "RPCCore", "IngestStore", "ClickBank", "ClickBankCSV", "IngestMessages", "CryptoPrimitives",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "IngestGateway",
+            dependencies: [
+                "IngestClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -73,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "cbingest",
             dependencies: [
-                "IngestService", "IngestClient", "IngestMessages", "IngestStore", "CryptoPrimitives",
+                "IngestService", "IngestClient", "IngestGateway", "IngestMessages", "IngestStore", "CryptoPrimitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -93,14 +105,17 @@ let package = Package(
                 "RPCCore", "IngestMessages",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IngestServiceTests",
             dependencies: [
-                "IngestService", "IngestClient", "IngestStore", "IngestMessages", "RPCCore", "LibPQ",
+                "IngestService", "IngestClient", "IngestGateway", "IngestStore", "IngestMessages", "RPCCore", "LibPQ",
+                "ClickBank",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

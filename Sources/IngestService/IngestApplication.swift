@@ -1,0 +1,56 @@
+import IngestStore
+public import Logging
+public import NIOCore
+import NIOPosix
+public import RPCCore
+
+/// The whole service in one process: database pool and migrations, the RPC server, and the HTTP
+/// gateway. `cbingest serve` and the end-to-end tests start it the same way.
+public final class IngestApplication: Sendable {
+    public let configuration: IngestServiceConfiguration
+    public let rpcServer: RPCServer
+    let store: IngestStore
+    let logger: Logger
+
+    private init(configuration: IngestServiceConfiguration, rpcServer: RPCServer, store: IngestStore, logger: Logger) {
+        self.configuration = configuration
+        self.rpcServer = rpcServer
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Connects to the database, applies migrations, and starts listening.
+    public static func start(
+        configuration: IngestServiceConfiguration,
+        keyring: MasterKeyring,
+        logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> IngestApplication {
+        let store = try await IngestStore.open(conninfo: configuration.databaseURL, poolSize: configuration.databasePoolSize)
+        do {
+            try await store.migrate()
+            let handlers = IngestHandlers(store: store, keyring: keyring, configuration: configuration, logger: logger)
+            let rpcServer = try await RPCServer.start(
+                configuration: configuration.rpc, router: handlers.makeRouter(), group: group, logger: logger
+            )
+            logger.info(
+                "cbingest RPC listening",
+                metadata: ["address": "\(rpcServer.localAddress.map { "\($0)" } ?? "?")"]
+            )
+            return IngestApplication(configuration: configuration, rpcServer: rpcServer, store: store, logger: logger)
+        } catch {
+            store.shutdown()
+            throw error
+        }
+    }
+
+    public var rpcAddress: SocketAddress? { self.rpcServer.localAddress }
+
+    /// Graceful stop: no new connections, in-flight calls finish (bounded), then the pool closes.
+    public func shutdown() async {
+        self.logger.info("shutting down")
+        await self.rpcServer.shutdown()
+        self.store.shutdown()
+        self.logger.info("stopped")
+    }
+}

@@ -1,0 +1,114 @@
+public import Logging
+public import NIOCore
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// The TCP server: accepts connections, applies the limits of `RPCServerConfiguration`, and on
+/// shutdown drains in-flight calls before closing.
+public final class RPCServer: Sendable {
+    public let configuration: RPCServerConfiguration
+    private let channel: any Channel
+    private let connections: NIOLockedValueBox<ConnectionRegistry>
+    private let logger: Logger
+
+    struct ConnectionRegistry {
+        var nextID: UInt64 = 0
+        var open: [UInt64: any Channel] = [:]
+        var accepting = true
+    }
+
+    /// The address the server listens on (with the real port when the configuration said 0).
+    public var localAddress: SocketAddress? { self.channel.localAddress }
+
+    private init(
+        configuration: RPCServerConfiguration,
+        channel: any Channel,
+        connections: NIOLockedValueBox<ConnectionRegistry>,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.channel = channel
+        self.connections = connections
+        self.logger = logger
+    }
+
+    public static func start(
+        configuration: RPCServerConfiguration,
+        router: RPCRouter,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws -> RPCServer {
+        let connections = NIOLockedValueBox(ConnectionRegistry())
+        let maxConnections = configuration.maxConnections
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                let admitted: UInt64? = connections.withLockedValue { registry in
+                    guard registry.accepting, registry.open.count < maxConnections else { return nil }
+                    let id = registry.nextID
+                    registry.nextID += 1
+                    registry.open[id] = channel
+                    return id
+                }
+                guard let id = admitted else {
+                    logger.warning("refusing a connection: at the connection limit or shutting down")
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in
+                    _ = connections.withLockedValue { $0.open.removeValue(forKey: id) }
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(
+                        IdleStateHandler(allTimeout: TimeAmount(configuration.idleTimeout))
+                    )
+                    try sync.addHandler(
+                        ByteToMessageHandler(RequestFrameDecoder(maxMessageBytes: configuration.maxMessageBytes))
+                    )
+                    try sync.addHandler(
+                        RPCServerConnectionHandler(router: router, configuration: configuration, logger: logger)
+                    )
+                }
+            }
+        let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        return RPCServer(configuration: configuration, channel: channel, connections: connections, logger: logger)
+    }
+
+    /// Stops accepting, lets running calls finish (new calls on open connections get UNAVAILABLE),
+    /// and closes every connection once idle or when the grace period runs out.
+    public func shutdown() async {
+        let open = self.connections.withLockedValue { registry -> [any Channel] in
+            registry.accepting = false
+            return Array(registry.open.values)
+        }
+        try? await self.channel.close()
+        self.logger.info("draining connections", metadata: ["connections": "\(open.count)"])
+        for connection in open {
+            connection.eventLoop.execute {
+                if let handler = try? connection.pipeline.syncOperations.handler(type: RPCServerConnectionHandler.self) {
+                    handler.beginDraining()
+                }
+            }
+        }
+        let deadline = ContinuousClock.now + self.configuration.shutdownGracePeriod
+        while ContinuousClock.now < deadline {
+            if self.connections.withLockedValue({ $0.open.isEmpty }) { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let stragglers = self.connections.withLockedValue { Array($0.open.values) }
+        if !stragglers.isEmpty {
+            self.logger.warning("closing connections whose calls outlived the grace period", metadata: ["connections": "\(stragglers.count)"])
+        }
+        for connection in stragglers {
+            try? await connection.close()
+        }
+    }
+
+    /// Open connections right now (for metrics).
+    public var openConnections: Int {
+        self.connections.withLockedValue { $0.open.count }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import IngestService
+import Logging
+import RPCCore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the cbingest service (RPC server).",
+        discussion: """
+            Every option can also be given by environment variable (shown in brackets); a flag wins \
+            over the environment. Configuration is read here and nowhere else. SIGTERM or SIGINT \
+            stops accepting connections, lets in-flight calls finish (bounded), then exits.
+            """
+    )
+
+    @Option(help: "RPC listen address [CBINGEST_RPC_HOST, default 127.0.0.1].")
+    var rpcHost: String?
+
+    @Option(help: "RPC listen port [CBINGEST_RPC_PORT, default 7600].")
+    var rpcPort: Int?
+
+    @Option(help: "PostgreSQL connection string or URL [DATABASE_URL] (required).")
+    var databaseURL: String?
+
+    @Option(help: "File with the master key(s) that encrypt secrets at rest [CBINGEST_MASTER_KEY_FILE]; or set CBINGEST_MASTER_KEY.")
+    var masterKeyFile: String?
+
+    @Option(help: "File with the shared token callers must present [CBINGEST_AUTH_TOKEN_FILE]; or set CBINGEST_AUTH_TOKEN.")
+    var authTokenFile: String?
+
+    @Option(help: "Public base URL of the webhook endpoint [CBINGEST_PUBLIC_BASE_URL, default http://127.0.0.1:8080].")
+    var publicBaseURL: String?
+
+    @Flag(help: "Validate the configuration, print a summary (without secrets) and exit.")
+    var checkConfig = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let settings: ServeSettings
+        do {
+            settings = try ServeSettings(environment: environment, flags: self)
+        } catch let error as ServeSettings.Problem {
+            FileHandle.standardError.write(Data("cbingest serve: \(error.message)\n".utf8))
+            throw ExitCode(64)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        let logger = Logger(label: "cbingest")
+        if self.checkConfig {
+            print(settings.summary)
+            return
+        }
+        let application: IngestApplication
+        do {
+            application = try await IngestApplication.start(
+                configuration: settings.service, keyring: settings.keyring, logger: logger
+            )
+        } catch {
+            FileHandle.standardError.write(Data("cbingest serve: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if let address = application.rpcAddress {
+            print("cbingest RPC listening on \(address.ipAddress ?? settings.service.rpc.host):\(address.port ?? 0)")
+        }
+        await Self.waitForTerminationSignal()
+        await application.shutdown()
+    }
+
+    /// Suspends until SIGTERM or SIGINT arrives.
+    static func waitForTerminationSignal() async {
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        let sources = [SIGTERM, SIGINT].map { signalNumber in
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { continuation.yield(signalNumber) }
+            source.resume()
+            return source
+        }
+        for await _ in stream { break }
+        sources.forEach { $0.cancel() }
+    }
+}
