@@ -1,0 +1,11 @@
+/// An account's current webhook token and, during a rotation's grace period, the newest previous one.
+public struct WebhookTokenRecord: Sendable, Hashable {
+    public var current: SealedWebhookToken
+    /// The newest replaced token that is still accepted, if any.
+    public var previous: SealedWebhookToken?
+
+    public init(current: SealedWebhookToken, previous: SealedWebhookToken? = nil) {
+        self.current = current
+        self.previous = previous
+    }
+}

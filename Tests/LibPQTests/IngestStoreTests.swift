@@ -1,0 +1,323 @@
+import Foundation
+import IngestStore
+import LibPQ
+import Testing
+
+/// A fresh schema per test, so the IngestStore tests run in parallel without seeing each other's rows.
+struct TestSchema {
+    let name: String
+    let conninfo: String
+
+    init() throws {
+        self.name = TestDatabase.uniqueName("store")
+        let admin = try TestDatabase.connect()
+        try admin.execute("SELECT 1")
+        // Identifiers can't be bind parameters; the name is generated here from [a-z0-9_] only.
+        precondition(self.name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" })
+        try admin.execute("CREATE SCHEMA \(self.name)")
+        let base = TestDatabase.conninfo!
+        if base.hasPrefix("postgres://") || base.hasPrefix("postgresql://") {
+            let separator = base.contains("?") ? "&" : "?"
+            self.conninfo = base + separator + "options=-csearch_path%3D\(self.name)"
+        } else {
+            self.conninfo = base + " options='-csearch_path=\(self.name)'"
+        }
+    }
+
+    func makeStore(poolSize: Int = 4) async throws -> IngestStore {
+        try await IngestStore.connect(conninfo: self.conninfo, poolSize: poolSize)
+    }
+
+    func drop() {
+        if let admin = try? TestDatabase.connect() {
+            _ = try? admin.execute("DROP SCHEMA \(self.name) CASCADE")
+        }
+    }
+}
+
+@Suite(.requiresPostgreSQL, .timeLimit(.minutes(1)))
+struct IngestStoreTests {
+    @Test func migrationsAreIdempotentAndSafeConcurrently() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let pool = PGPool(conninfo: schema.conninfo, size: 8)
+        try await pool.warmUp()
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await pool.withConnection { try Migrations.apply(on: $0) }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0 += $1 }
+        }
+        // Each migration ran exactly once across all eight instances.
+        #expect(applied == Array(1...Migrations.latestVersion))
+        let again = try await pool.withConnection { try Migrations.apply(on: $0) }
+        #expect(again.isEmpty)
+        let versions = try await pool.withConnection { try Migrations.appliedVersions(on: $0) }
+        #expect(versions == Array(1...Migrations.latestVersion))
+        let tables = try await pool.withConnection { connection in
+            try connection.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",
+                [.text(schema.name)]
+            ).int(row: 0, column: 0)
+        }
+        #expect(tables == 4)
+        await pool.shutdown()
+    }
+
+    @Test func secretRotationKeepsPreviousVersionsForTheirGrace() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+
+        let first = try await store.storeSecret(
+            tenant: "t1", account: "acct", masterKeyID: "mk1", sealed: [1, 0, 1], previousGraceSeconds: 3600
+        )
+        #expect(first == StoredSecretVersion(version: 1))
+
+        let second = try await store.storeSecret(
+            tenant: "t1", account: "acct", masterKeyID: "mk2", sealed: [2, 2], previousGraceSeconds: 3600
+        )
+        #expect(second.version == 2)
+        #expect(second.previousVersion == 1)
+        let graceEnd = try #require(second.previousValidUntilMs)
+        #expect(graceEnd >= before + 3_599_000 && graceEnd <= before + 3_660_000)
+
+        var active = try await store.activeSecrets(tenant: "t1", account: "acct")
+        #expect(active.map(\.version) == [2, 1])
+        #expect(active[0].isCurrent && !active[1].isCurrent)
+        #expect(active[0].sealed == [2, 2] && active[0].masterKeyID == "mk2")
+        #expect(active[1].sealed == [1, 0, 1] && active[1].validUntilMs == graceEnd)
+
+        // No grace for v2: it stops at once, while v1 keeps its own (longer) grace.
+        let third = try await store.storeSecret(
+            tenant: "t1", account: "acct", masterKeyID: "mk1", sealed: [3], previousGraceSeconds: 0
+        )
+        #expect(third.version == 3 && third.previousVersion == 2)
+        try await Task.sleep(for: .milliseconds(5))
+        active = try await store.activeSecrets(tenant: "t1", account: "acct")
+        #expect(active.map(\.version) == [3, 1])
+        #expect(active[1].validUntilMs == graceEnd)
+        await store.shutdown()
+    }
+
+    @Test func concurrentSecretStoresGetDistinctVersions() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 8)
+        let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<16 {
+                group.addTask {
+                    try await store.storeSecret(
+                        tenant: "t", account: "a", masterKeyID: "mk", sealed: [UInt8(n)], previousGraceSeconds: 60
+                    ).version
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(versions.sorted() == Array(1...16))
+        let active = try await store.activeSecrets(tenant: "t", account: "a")
+        #expect(active.count == 16)
+        #expect(active.filter(\.isCurrent).map(\.version) == [16])
+        await store.shutdown()
+    }
+
+    @Test func concurrentFirstTokenCallsEndWithOneToken() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 8)
+        let results = try await withThrowingTaskGroup(of: WebhookTokenCreation.self) { group in
+            for n in 0..<20 {
+                group.addTask {
+                    try await store.createToken(
+                        tenant: "t", account: "a", tokenHash: [0xAA, UInt8(n)], masterKeyID: "mk", sealed: [UInt8(n)]
+                    )
+                }
+            }
+            return try await group.reduce(into: [WebhookTokenCreation]()) { $0.append($1) }
+        }
+        #expect(results.filter(\.created).count == 1)
+        let winners = results.filter(\.created)
+        let winner = try #require(winners.first).record.current
+        #expect(results.allSatisfy { $0.record.current == winner })
+        #expect(winner.sealed == [winner.tokenHash[1]])
+        let stored = try await store.webhookToken(tenant: "t", account: "a")
+        #expect(stored?.current == winner)
+        #expect(stored?.previous == nil)
+        await store.shutdown()
+    }
+
+    @Test func tokenRotationGraceAndResolution() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let first = try await store.createToken(tenant: "t", account: "a", tokenHash: [1], masterKeyID: "mk", sealed: [10])
+        #expect(first.created)
+        #expect(try await store.resolveToken(tokenHash: [1]) == WebhookTokenOwner(tenant: "t", account: "a", isCurrent: true))
+
+        let rotated = try await store.createToken(
+            tenant: "t", account: "a", tokenHash: [2], masterKeyID: "mk", sealed: [20], rotateGraceSeconds: 3600
+        )
+        #expect(rotated.created)
+        #expect(rotated.record.current.tokenHash == [2])
+        #expect(rotated.record.previous?.tokenHash == [1])
+        #expect(rotated.record.previous?.validUntilMs != nil)
+        #expect(try await store.resolveToken(tokenHash: [1])?.isCurrent == false)
+        #expect(try await store.resolveToken(tokenHash: [2])?.isCurrent == true)
+
+        // A later rotation without grace: [2] stops at once; [1] keeps its grace; the newest previous is shown.
+        let again = try await store.createToken(
+            tenant: "t", account: "a", tokenHash: [3], masterKeyID: "mk", sealed: [30], rotateGraceSeconds: 0
+        )
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(again.record.current.tokenHash == [3])
+        #expect(try await store.resolveToken(tokenHash: [2]) == nil)
+        #expect(try await store.resolveToken(tokenHash: [1])?.tenant == "t")
+        let record = try await store.webhookToken(tenant: "t", account: "a")
+        #expect(record?.current.tokenHash == [3])
+        #expect(record?.previous?.tokenHash == [1])
+
+        // Create-if-none with a token present returns the existing one.
+        let noop = try await store.createToken(tenant: "t", account: "a", tokenHash: [4], masterKeyID: "mk", sealed: [40])
+        #expect(!noop.created)
+        #expect(noop.record.current.tokenHash == [3])
+        #expect(try await store.resolveToken(tokenHash: [4]) == nil)
+        #expect(try await store.resolveToken(tokenHash: [99]) == nil)
+        await store.shutdown()
+    }
+
+    @Test func tenantsNeverSeeEachOthersRows() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        _ = try await store.storeSecret(tenant: "A", account: "shared", masterKeyID: "mk", sealed: [0xA], previousGraceSeconds: 60)
+        _ = try await store.createToken(tenant: "A", account: "shared", tokenHash: [0xA1], masterKeyID: "mk", sealed: [0xA])
+        try await store.recordNotification(tenant: "A", account: "shared", accepted: true, isTest: false)
+
+        #expect(try await store.activeSecrets(tenant: "B", account: "shared").isEmpty)
+        #expect(try await store.webhookToken(tenant: "B", account: "shared") == nil)
+        #expect(try await store.endpointState(tenant: "B", account: "shared") == nil)
+        #expect(try await store.webhookEndpoint(tenant: "B", account: "shared") == nil)
+        // Look-alike identifiers don't match either.
+        #expect(try await store.activeSecrets(tenant: "A ", account: "shared").isEmpty)
+        #expect(try await store.activeSecrets(tenant: "a", account: "shared").isEmpty)
+        #expect(try await store.activeSecrets(tenant: "A", account: "shared%").isEmpty)
+
+        let secretB = try await store.storeSecret(tenant: "B", account: "shared", masterKeyID: "mk", sealed: [0xB], previousGraceSeconds: 60)
+        #expect(secretB == StoredSecretVersion(version: 1))
+        let tokenB = try await store.createToken(tenant: "B", account: "shared", tokenHash: [0xB1], masterKeyID: "mk", sealed: [0xB])
+        #expect(tokenB.created)
+        #expect(try await store.resolveToken(tokenHash: [0xA1])?.tenant == "A")
+        #expect(try await store.resolveToken(tokenHash: [0xB1])?.tenant == "B")
+        #expect(try await store.activeSecrets(tenant: "A", account: "shared").map(\.sealed) == [[0xA]])
+        #expect(try await store.activeSecrets(tenant: "B", account: "shared").map(\.sealed) == [[0xB]])
+        #expect(try await store.endpointState(tenant: "B", account: "shared")?.accepted == 0)
+        #expect(try await store.endpointState(tenant: "A", account: "shared")?.accepted == 1)
+        await store.shutdown()
+    }
+
+    @Test func endpointStateAndViewInOneQuery() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        #expect(try await store.endpointState(tenant: "t", account: "a") == nil)
+        _ = try await store.createToken(tenant: "t", account: "a", tokenHash: [7], masterKeyID: "mk", sealed: [8])
+        var state = try #require(try await store.endpointState(tenant: "t", account: "a"))
+        #expect(!state.hasSecret)
+        #expect(state.testSeenAtMs == nil && state.lastNotificationAtMs == nil)
+        #expect(state.accepted == 0 && state.rejected == 0)
+
+        _ = try await store.storeSecret(tenant: "t", account: "a", masterKeyID: "mk", sealed: [1], previousGraceSeconds: 0)
+        try await store.recordNotification(tenant: "t", account: "a", accepted: true, isTest: true)
+        try await store.recordNotification(tenant: "t", account: "a", accepted: false, isTest: false)
+        try await store.recordNotification(tenant: "t", account: "a", accepted: true, isTest: false)
+        state = try #require(try await store.endpointState(tenant: "t", account: "a"))
+        #expect(state.hasSecret)
+        #expect(state.accepted == 2 && state.rejected == 1)
+        #expect(state.testSeenAtMs != nil)
+        #expect(state.lastNotificationAtMs != nil)
+
+        let view = try #require(try await store.webhookEndpoint(tenant: "t", account: "a"))
+        #expect(view.state == state)
+        #expect(view.token?.current.tokenHash == [7])
+        #expect(view.token?.previous == nil)
+
+        _ = try await store.createToken(
+            tenant: "t", account: "a", tokenHash: [9], masterKeyID: "mk", sealed: [9], rotateGraceSeconds: 60
+        )
+        let rotatedView = try #require(try await store.webhookEndpoint(tenant: "t", account: "a"))
+        #expect(rotatedView.token?.current.tokenHash == [9])
+        #expect(rotatedView.token?.previous?.tokenHash == [7])
+        #expect(rotatedView.state.accepted == 2)
+
+        // An endpoint with a secret but no token yet.
+        _ = try await store.storeSecret(tenant: "t", account: "b", masterKeyID: "mk", sealed: [1], previousGraceSeconds: 0)
+        let bare = try #require(try await store.webhookEndpoint(tenant: "t", account: "b"))
+        #expect(bare.token == nil)
+        #expect(bare.state.hasSecret)
+        await store.shutdown()
+    }
+
+    @Test func failuresAreThrownWithGenericDescriptions() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        _ = try await store.createToken(tenant: "t", account: "a", tokenHash: [5, 5], masterKeyID: "mk", sealed: [1])
+        do {
+            _ = try await store.createToken(
+                tenant: "t", account: "other-customer", tokenHash: [5, 5], masterKeyID: "mk", sealed: [1]
+            )
+            Issue.record("expected a duplicate token hash to fail")
+        } catch let error as IngestStoreError {
+            #expect(error.code == .alreadyExists)
+            #expect(!error.description.contains("other-customer"))
+        }
+        await #expect {
+            try await store.storeSecret(tenant: "t\u{0}x", account: "a", masterKeyID: "mk", sealed: [], previousGraceSeconds: 0)
+        } throws: { error in
+            (error as? IngestStoreError)?.code == .invalidArgument
+        }
+        await store.shutdown()
+        await #expect {
+            try await store.activeSecrets(tenant: "t", account: "a")
+        } throws: { error in
+            (error as? IngestStoreError)?.code == .unavailable
+        }
+    }
+
+    @Test func unreachableDatabaseIsUnavailable() async throws {
+        await #expect {
+            try await IngestStore.connect(conninfo: "host=127.0.0.1 port=1 dbname=x connect_timeout=2", poolSize: 1)
+        } throws: { error in
+            (error as? IngestStoreError)?.code == .unavailable
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func hotPathThroughput() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 8)
+        _ = try await store.createToken(tenant: "t", account: "a", tokenHash: [1], masterKeyID: "mk", sealed: [1])
+        let calls = 20_000
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<32 {
+                group.addTask {
+                    for _ in 0..<(calls / 32) {
+                        let view = try await store.webhookEndpoint(tenant: "t", account: "a")
+                        #expect(view?.token != nil)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = Double(calls) / seconds
+        print("webhookEndpoint: \(Int(rate)) calls/s (debug build, 8 connections)")
+        await store.shutdown()
+    }
+}
