@@ -46,6 +46,13 @@ public final class IngestStore: Sendable {
         }
     }
 
+    /// Checks that the database answers (for a health check); throws `.unavailable` if not.
+    public func ping() async throws {
+        try await self.run("pinging the database") { connection in
+            try connection.execute(cached: "SELECT 1")
+        }
+    }
+
     /// Finishes queued calls and closes the connections.
     public func shutdown() async {
         await self.pool.shutdown()
@@ -211,17 +218,28 @@ public final class IngestStore: Sendable {
         }
     }
 
-    /// The endpoint's state and tokens in one round trip (the `GetWebhookURL` hot path); `nil` if the account
-    /// has no endpoint yet.
-    public func webhookEndpoint(tenant: String, account: String) async throws -> WebhookEndpointView? {
+    /// The endpoint's state and tokens in one round trip (the `GetWebhookURL` hot path). For an account with
+    /// no endpoint yet it returns an empty view (`endpointExists == false`).
+    public func webhookView(tenant: String, account: String) async throws -> WebhookView {
         try await self.run("reading a webhook endpoint") { connection in
             let rows = try connection.execute(cached: StoreSQL.endpointView, [.text(tenant), .text(account)])
             guard rows.rowCount > 0 else {
-                return nil
+                return WebhookView()
             }
             let state = try Self.endpointState(from: rows, row: 0)
             let tokens = try (0..<rows.rowCount).compactMap { try Self.token(from: rows, row: $0, offset: 6) }
-            return WebhookEndpointView(state: state, token: Self.record(from: tokens))
+            let record = Self.record(from: tokens)
+            return WebhookView(
+                endpointExists: true,
+                currentToken: record?.current,
+                previousToken: record?.previous,
+                secretStored: state.hasSecret,
+                createdAtMs: state.createdAtMs,
+                testSeenAtMs: state.testSeenAtMs,
+                lastNotificationAtMs: state.lastNotificationAtMs,
+                accepted: state.accepted,
+                rejected: state.rejected
+            )
         }
     }
 
@@ -287,7 +305,7 @@ public final class IngestStore: Sendable {
 
     /// Decodes the five `StoreSQL.tokenColumns` starting at `offset`; `nil` when the row has no token (the
     /// LEFT JOIN found none).
-    private static func token(from rows: PGResult, row: Int, offset: Int) throws -> SealedWebhookToken? {
+    private static func token(from rows: PGResult, row: Int, offset: Int) throws -> SealedToken? {
         guard rows[row, offset] != nil else {
             return nil
         }
@@ -298,7 +316,7 @@ public final class IngestStore: Sendable {
         else {
             throw IngestStoreError(code: .internal, operation: "decoding a webhook token row")
         }
-        return SealedWebhookToken(
+        return SealedToken(
             tokenHash: hash,
             masterKeyID: masterKeyID,
             sealed: sealed,
@@ -308,7 +326,7 @@ public final class IngestStore: Sendable {
     }
 
     /// Current token plus newest previous, from rows ordered current first; `nil` without a current token.
-    private static func record(from tokens: [SealedWebhookToken]) -> WebhookTokenRecord? {
+    private static func record(from tokens: [SealedToken]) -> WebhookTokenRecord? {
         guard let current = tokens.first, current.isCurrent else {
             return nil
         }

@@ -199,7 +199,7 @@ struct IngestStoreTests {
         #expect(try await store.activeSecrets(tenant: "B", account: "shared").isEmpty)
         #expect(try await store.webhookToken(tenant: "B", account: "shared") == nil)
         #expect(try await store.endpointState(tenant: "B", account: "shared") == nil)
-        #expect(try await store.webhookEndpoint(tenant: "B", account: "shared") == nil)
+        #expect(try await store.webhookView(tenant: "B", account: "shared") == WebhookView())
         // Look-alike identifiers don't match either.
         #expect(try await store.activeSecrets(tenant: "A ", account: "shared").isEmpty)
         #expect(try await store.activeSecrets(tenant: "a", account: "shared").isEmpty)
@@ -239,24 +239,31 @@ struct IngestStoreTests {
         #expect(state.testSeenAtMs != nil)
         #expect(state.lastNotificationAtMs != nil)
 
-        let view = try #require(try await store.webhookEndpoint(tenant: "t", account: "a"))
-        #expect(view.state == state)
-        #expect(view.token?.current.tokenHash == [7])
-        #expect(view.token?.previous == nil)
+        let view = try await store.webhookView(tenant: "t", account: "a")
+        #expect(view.endpointExists && view.secretStored)
+        #expect(view.createdAtMs == state.createdAtMs)
+        #expect(view.testSeenAtMs == state.testSeenAtMs && view.lastNotificationAtMs == state.lastNotificationAtMs)
+        #expect(view.accepted == 2 && view.rejected == 1)
+        #expect(view.currentToken?.tokenHash == [7])
+        #expect(view.currentToken?.sealed == [8])
+        #expect(view.previousToken == nil)
 
         _ = try await store.createToken(
             tenant: "t", account: "a", tokenHash: [9], masterKeyID: "mk", sealed: [9], rotateGraceSeconds: 60
         )
-        let rotatedView = try #require(try await store.webhookEndpoint(tenant: "t", account: "a"))
-        #expect(rotatedView.token?.current.tokenHash == [9])
-        #expect(rotatedView.token?.previous?.tokenHash == [7])
-        #expect(rotatedView.state.accepted == 2)
+        let rotatedView = try await store.webhookView(tenant: "t", account: "a")
+        #expect(rotatedView.currentToken?.tokenHash == [9])
+        #expect(rotatedView.previousToken?.tokenHash == [7])
+        #expect(rotatedView.previousToken?.validUntilMs != nil)
+        #expect(rotatedView.accepted == 2)
 
-        // An endpoint with a secret but no token yet.
+        // An endpoint with a secret but no token yet, and one that doesn't exist at all.
         _ = try await store.storeSecret(tenant: "t", account: "b", masterKeyID: "mk", sealed: [1], previousGraceSeconds: 0)
-        let bare = try #require(try await store.webhookEndpoint(tenant: "t", account: "b"))
-        #expect(bare.token == nil)
-        #expect(bare.state.hasSecret)
+        let bare = try await store.webhookView(tenant: "t", account: "b")
+        #expect(bare.endpointExists && bare.secretStored)
+        #expect(bare.currentToken == nil)
+        #expect(try await store.webhookView(tenant: "t", account: "none") == WebhookView())
+        try await store.ping()
         await store.shutdown()
     }
 
@@ -307,8 +314,8 @@ struct IngestStoreTests {
             for _ in 0..<32 {
                 group.addTask {
                     for _ in 0..<(calls / 32) {
-                        let view = try await store.webhookEndpoint(tenant: "t", account: "a")
-                        #expect(view?.token != nil)
+                        let view = try await store.webhookView(tenant: "t", account: "a")
+                        #expect(view.currentToken != nil)
                     }
                 }
             }
@@ -317,7 +324,7 @@ struct IngestStoreTests {
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(calls) / seconds
-        print("webhookEndpoint: \(Int(rate)) calls/s (debug build, 8 connections)")
+        print("webhookView: \(Int(rate)) calls/s (debug build, 8 connections)")
         await store.shutdown()
     }
 }

@@ -1,5 +1,5 @@
 /// One webhook URL token as stored: its hash (the lookup key) and the token itself, sealed.
-public struct SealedWebhookToken: Sendable, Hashable {
+public struct SealedToken: Sendable, Hashable {
     /// The hash the service computes from a token in an incoming URL; primary key of the token table.
     public var tokenHash: [UInt8]
     /// Which master key sealed the token.
