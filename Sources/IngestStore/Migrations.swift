@@ -46,6 +46,7 @@ public enum Migrations {
         CREATE UNIQUE INDEX webhook_tokens_one_current ON webhook_tokens (tenant_id, account)
             WHERE valid_until IS NULL;
         """,
+        // 2: append the next migration here, as one more string literal.
     ]
 
     /// The schema version this build expects.

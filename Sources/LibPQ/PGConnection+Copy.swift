@@ -38,7 +38,12 @@ extension PGConnection {
         } catch let error as PGError {
             failure = error
         } catch {
-            failure = PGError(kind: .copyFailed, operation: operation, serverMessage: "the producer failed", cause: error)
+            failure = PGError(
+                kind: .copyFailed,
+                operation: operation,
+                serverMessage: "the producer failed",
+                cause: error
+            )
         }
 
         // End the COPY either way; with an error message the server discards everything sent.

@@ -77,10 +77,9 @@ public final class PGConnection: @unchecked Sendable {
         guard let handle = self.handle, PQstatus(handle) == CONNECTION_OK else {
             return false
         }
-        guard PQtransactionStatus(handle) == PQTRANS_IDLE || PQtransactionStatus(handle) == PQTRANS_INTRANS
-            || PQtransactionStatus(handle) == PQTRANS_INERROR
-        else {
-            return false
+        let transactionStatus = PQtransactionStatus(handle)
+        guard transactionStatus != PQTRANS_ACTIVE && transactionStatus != PQTRANS_UNKNOWN else {
+            return false  // a command in flight: not idle, so not ours to probe
         }
         // A terminated backend sends an ErrorResponse and then closes the socket. The first read takes the
         // message (PQisBusy parses it and hands it to the notice processor), the second sees end-of-file, which

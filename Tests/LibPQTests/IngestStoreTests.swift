@@ -73,12 +73,20 @@ struct IngestStoreTests {
         let before = Int64(Date().timeIntervalSince1970 * 1000)
 
         let first = try await store.storeSecret(
-            tenant: "t1", account: "acct", masterKeyID: "mk1", sealed: [1, 0, 1], previousGraceSeconds: 3600
+            tenant: "t1",
+            account: "acct",
+            masterKeyID: "mk1",
+            sealed: [1, 0, 1],
+            previousGraceSeconds: 3600
         )
         #expect(first == StoredSecretVersion(version: 1))
 
         let second = try await store.storeSecret(
-            tenant: "t1", account: "acct", masterKeyID: "mk2", sealed: [2, 2], previousGraceSeconds: 3600
+            tenant: "t1",
+            account: "acct",
+            masterKeyID: "mk2",
+            sealed: [2, 2],
+            previousGraceSeconds: 3600
         )
         #expect(second.version == 2)
         #expect(second.previousVersion == 1)
@@ -93,7 +101,11 @@ struct IngestStoreTests {
 
         // No grace for v2: it stops at once, while v1 keeps its own (longer) grace.
         let third = try await store.storeSecret(
-            tenant: "t1", account: "acct", masterKeyID: "mk1", sealed: [3], previousGraceSeconds: 0
+            tenant: "t1",
+            account: "acct",
+            masterKeyID: "mk1",
+            sealed: [3],
+            previousGraceSeconds: 0
         )
         #expect(third.version == 3 && third.previousVersion == 2)
         try await Task.sleep(for: .milliseconds(5))
@@ -111,7 +123,11 @@ struct IngestStoreTests {
             for n in 0..<16 {
                 group.addTask {
                     try await store.storeSecret(
-                        tenant: "t", account: "a", masterKeyID: "mk", sealed: [UInt8(n)], previousGraceSeconds: 60
+                        tenant: "t",
+                        account: "a",
+                        masterKeyID: "mk",
+                        sealed: [UInt8(n)],
+                        previousGraceSeconds: 60
                     ).version
                 }
             }
@@ -132,7 +148,11 @@ struct IngestStoreTests {
             for n in 0..<20 {
                 group.addTask {
                     try await store.createToken(
-                        tenant: "t", account: "a", tokenHash: [0xAA, UInt8(n)], masterKeyID: "mk", sealed: [UInt8(n)]
+                        tenant: "t",
+                        account: "a",
+                        tokenHash: [0xAA, UInt8(n)],
+                        masterKeyID: "mk",
+                        sealed: [UInt8(n)]
                     )
                 }
             }
@@ -153,12 +173,26 @@ struct IngestStoreTests {
         let schema = try TestSchema()
         defer { schema.drop() }
         let store = try await schema.makeStore()
-        let first = try await store.createToken(tenant: "t", account: "a", tokenHash: [1], masterKeyID: "mk", sealed: [10])
+        let first = try await store.createToken(
+            tenant: "t",
+            account: "a",
+            tokenHash: [1],
+            masterKeyID: "mk",
+            sealed: [10]
+        )
         #expect(first.created)
-        #expect(try await store.resolveToken(tokenHash: [1]) == WebhookTokenOwner(tenant: "t", account: "a", isCurrent: true))
+        #expect(
+            try await store.resolveToken(tokenHash: [1])
+                == WebhookTokenOwner(tenant: "t", account: "a", isCurrent: true)
+        )
 
         let rotated = try await store.createToken(
-            tenant: "t", account: "a", tokenHash: [2], masterKeyID: "mk", sealed: [20], rotateGraceSeconds: 3600
+            tenant: "t",
+            account: "a",
+            tokenHash: [2],
+            masterKeyID: "mk",
+            sealed: [20],
+            rotateGraceSeconds: 3600
         )
         #expect(rotated.created)
         #expect(rotated.record.current.tokenHash == [2])
@@ -169,7 +203,12 @@ struct IngestStoreTests {
 
         // A later rotation without grace: [2] stops at once; [1] keeps its grace; the newest previous is shown.
         let again = try await store.createToken(
-            tenant: "t", account: "a", tokenHash: [3], masterKeyID: "mk", sealed: [30], rotateGraceSeconds: 0
+            tenant: "t",
+            account: "a",
+            tokenHash: [3],
+            masterKeyID: "mk",
+            sealed: [30],
+            rotateGraceSeconds: 0
         )
         try await Task.sleep(for: .milliseconds(5))
         #expect(again.record.current.tokenHash == [3])
@@ -180,7 +219,13 @@ struct IngestStoreTests {
         #expect(record?.previous?.tokenHash == [1])
 
         // Create-if-none with a token present returns the existing one.
-        let noop = try await store.createToken(tenant: "t", account: "a", tokenHash: [4], masterKeyID: "mk", sealed: [40])
+        let noop = try await store.createToken(
+            tenant: "t",
+            account: "a",
+            tokenHash: [4],
+            masterKeyID: "mk",
+            sealed: [40]
+        )
         #expect(!noop.created)
         #expect(noop.record.current.tokenHash == [3])
         #expect(try await store.resolveToken(tokenHash: [4]) == nil)
@@ -192,8 +237,20 @@ struct IngestStoreTests {
         let schema = try TestSchema()
         defer { schema.drop() }
         let store = try await schema.makeStore()
-        _ = try await store.storeSecret(tenant: "A", account: "shared", masterKeyID: "mk", sealed: [0xA], previousGraceSeconds: 60)
-        _ = try await store.createToken(tenant: "A", account: "shared", tokenHash: [0xA1], masterKeyID: "mk", sealed: [0xA])
+        _ = try await store.storeSecret(
+            tenant: "A",
+            account: "shared",
+            masterKeyID: "mk",
+            sealed: [0xA],
+            previousGraceSeconds: 60
+        )
+        _ = try await store.createToken(
+            tenant: "A",
+            account: "shared",
+            tokenHash: [0xA1],
+            masterKeyID: "mk",
+            sealed: [0xA]
+        )
         try await store.recordNotification(tenant: "A", account: "shared", accepted: true, isTest: false)
 
         #expect(try await store.activeSecrets(tenant: "B", account: "shared").isEmpty)
@@ -205,9 +262,21 @@ struct IngestStoreTests {
         #expect(try await store.activeSecrets(tenant: "a", account: "shared").isEmpty)
         #expect(try await store.activeSecrets(tenant: "A", account: "shared%").isEmpty)
 
-        let secretB = try await store.storeSecret(tenant: "B", account: "shared", masterKeyID: "mk", sealed: [0xB], previousGraceSeconds: 60)
+        let secretB = try await store.storeSecret(
+            tenant: "B",
+            account: "shared",
+            masterKeyID: "mk",
+            sealed: [0xB],
+            previousGraceSeconds: 60
+        )
         #expect(secretB == StoredSecretVersion(version: 1))
-        let tokenB = try await store.createToken(tenant: "B", account: "shared", tokenHash: [0xB1], masterKeyID: "mk", sealed: [0xB])
+        let tokenB = try await store.createToken(
+            tenant: "B",
+            account: "shared",
+            tokenHash: [0xB1],
+            masterKeyID: "mk",
+            sealed: [0xB]
+        )
         #expect(tokenB.created)
         #expect(try await store.resolveToken(tokenHash: [0xA1])?.tenant == "A")
         #expect(try await store.resolveToken(tokenHash: [0xB1])?.tenant == "B")
@@ -229,7 +298,13 @@ struct IngestStoreTests {
         #expect(state.testSeenAtMs == nil && state.lastNotificationAtMs == nil)
         #expect(state.accepted == 0 && state.rejected == 0)
 
-        _ = try await store.storeSecret(tenant: "t", account: "a", masterKeyID: "mk", sealed: [1], previousGraceSeconds: 0)
+        _ = try await store.storeSecret(
+            tenant: "t",
+            account: "a",
+            masterKeyID: "mk",
+            sealed: [1],
+            previousGraceSeconds: 0
+        )
         try await store.recordNotification(tenant: "t", account: "a", accepted: true, isTest: true)
         try await store.recordNotification(tenant: "t", account: "a", accepted: false, isTest: false)
         try await store.recordNotification(tenant: "t", account: "a", accepted: true, isTest: false)
@@ -249,7 +324,12 @@ struct IngestStoreTests {
         #expect(view.previousToken == nil)
 
         _ = try await store.createToken(
-            tenant: "t", account: "a", tokenHash: [9], masterKeyID: "mk", sealed: [9], rotateGraceSeconds: 60
+            tenant: "t",
+            account: "a",
+            tokenHash: [9],
+            masterKeyID: "mk",
+            sealed: [9],
+            rotateGraceSeconds: 60
         )
         let rotatedView = try await store.webhookView(tenant: "t", account: "a")
         #expect(rotatedView.currentToken?.tokenHash == [9])
@@ -258,7 +338,13 @@ struct IngestStoreTests {
         #expect(rotatedView.accepted == 2)
 
         // An endpoint with a secret but no token yet, and one that doesn't exist at all.
-        _ = try await store.storeSecret(tenant: "t", account: "b", masterKeyID: "mk", sealed: [1], previousGraceSeconds: 0)
+        _ = try await store.storeSecret(
+            tenant: "t",
+            account: "b",
+            masterKeyID: "mk",
+            sealed: [1],
+            previousGraceSeconds: 0
+        )
         let bare = try await store.webhookView(tenant: "t", account: "b")
         #expect(bare.endpointExists && bare.secretStored)
         #expect(bare.currentToken == nil)
@@ -274,7 +360,11 @@ struct IngestStoreTests {
         _ = try await store.createToken(tenant: "t", account: "a", tokenHash: [5, 5], masterKeyID: "mk", sealed: [1])
         do {
             _ = try await store.createToken(
-                tenant: "t", account: "other-customer", tokenHash: [5, 5], masterKeyID: "mk", sealed: [1]
+                tenant: "t",
+                account: "other-customer",
+                tokenHash: [5, 5],
+                masterKeyID: "mk",
+                sealed: [1]
             )
             Issue.record("expected a duplicate token hash to fail")
         } catch let error as IngestStoreError {
@@ -282,7 +372,13 @@ struct IngestStoreTests {
             #expect(!error.description.contains("other-customer"))
         }
         await #expect {
-            try await store.storeSecret(tenant: "t\u{0}x", account: "a", masterKeyID: "mk", sealed: [], previousGraceSeconds: 0)
+            try await store.storeSecret(
+                tenant: "t\u{0}x",
+                account: "a",
+                masterKeyID: "mk",
+                sealed: [],
+                previousGraceSeconds: 0
+            )
         } throws: { error in
             (error as? IngestStoreError)?.code == .invalidArgument
         }

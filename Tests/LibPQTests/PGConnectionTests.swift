@@ -7,7 +7,10 @@ struct PGConnectionTests {
         let connection = try TestDatabase.connect()
         let bytes: [UInt8] = Array(0...255) + [0, 0]
         let result = try connection.execute(
-            "SELECT $1::text AS t, $2::int8 AS n, $3::bytea AS b, $4::text AS missing, $5::bool AS flag, $6::bytea AS e",
+            """
+            SELECT $1::text AS t, $2::int8 AS n, $3::bytea AS b, $4::text AS missing, $5::bool AS flag,
+                $6::bytea AS e
+            """,
             ["grüße 👋 ✓", .init(Int64.max), .bytes(bytes), nil, true, .bytes([])]
         )
         #expect(result.rowCount == 1)

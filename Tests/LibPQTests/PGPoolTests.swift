@@ -13,7 +13,10 @@ struct PGPoolTests {
                     for call in 0..<50 {
                         let value = task * 1000 + call
                         let result = try await pool.withConnection { connection in
-                            try connection.execute(cached: "SELECT $1::int8 * 2, $2::text", [.init(value), .init("t\(value)")])
+                            try connection.execute(
+                                cached: "SELECT $1::int8 * 2, $2::text",
+                                [.init(value), .init("t\(value)")]
+                            )
                         }
                         #expect(result.int(row: 0, column: 0) == value * 2)
                         #expect(result[0, 1] == "t\(value)")
@@ -46,7 +49,10 @@ struct PGPoolTests {
         #expect(killed.rowCount == 4)
         // Wait until the server has really ended them.
         for _ in 0..<100 {
-            let left = try killer.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", [.text(name)])
+            let left = try killer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                [.text(name)]
+            )
             if left.int(row: 0, column: 0) == 0 {
                 break
             }
@@ -163,7 +169,9 @@ struct PGPoolTests {
     @Test func shutdownFinishesQueuedWork() async throws {
         let pool = PGPool(conninfo: TestDatabase.conninfo!, size: 2)
         let tasks = (0..<20).map { n in
-            Task { try await pool.withConnection { try $0.execute("SELECT $1::int", [.init(n)]).int(row: 0, column: 0) } }
+            Task {
+                try await pool.withConnection { try $0.execute("SELECT $1::int", [.init(n)]).int(row: 0, column: 0) }
+            }
         }
         await pool.shutdown()
         for (n, task) in tasks.enumerated() {
