@@ -420,7 +420,7 @@ struct IngestStoreTests {
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(calls) / seconds
-        print("webhookView: \(Int(rate)) calls/s (debug build, 8 connections)")
+        print("webhookView: \(Int(rate)) calls/s (8 connections)")
         await store.shutdown()
     }
 }
