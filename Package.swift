@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "IngestService",
             dependencies: [
-                "RPCCore", "IngestStore", "ClickBank", "ClickBankCSV", "IngestMessages", "CryptoPrimitives",
+                "RPCCore", "IngestStore", "ClickBank", "IngestMessages", "CryptoPrimitives",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

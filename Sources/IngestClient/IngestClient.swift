@@ -1,7 +1,7 @@
 @_exported public import IngestMessages
 @_exported public import RPCCore
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 
 /// The Swift client of the cbingest service, for backend services, the HTTP gateway and the CLI.
 ///

@@ -3,7 +3,7 @@ public import Logging
 public import NIOCore
 import NIOConcurrencyHelpers
 import NIOHTTP1
-import NIOPosix
+public import NIOPosix
 
 /// The HTTP/1.1 server that receives ClickBank's notification POSTs and hands each one to
 /// VerifyIPN over RPC through the client library. Part of `cbingest serve`, or on its own as

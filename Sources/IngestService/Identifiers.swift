@@ -1,5 +1,7 @@
 /// Rules for the identifiers callers pass: they become parts of database keys and of log
 /// metadata, so they are short, printable and unambiguous.
+import RPCCore
+
 enum Identifiers {
     /// A tenant id: 1-128 characters of A-Z a-z 0-9 . _ : -
     static func tenant(_ value: String) throws(ServiceError) -> String {

@@ -1,7 +1,7 @@
 import IngestStore
 public import Logging
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 public import RPCCore
 
 /// The whole service in one process: database pool and migrations, the RPC server, and the HTTP
@@ -26,9 +26,9 @@ public final class IngestApplication: Sendable {
         logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> IngestApplication {
-        let store = try await IngestStore.open(conninfo: configuration.databaseURL, poolSize: configuration.databasePoolSize)
+        // Connects and applies pending migrations (safe when several instances start at once).
+        let store = try await IngestStore.connect(conninfo: configuration.databaseURL, poolSize: configuration.databasePoolSize)
         do {
-            try await store.migrate()
             let handlers = IngestHandlers(store: store, keyring: keyring, configuration: configuration, logger: logger)
             let rpcServer = try await RPCServer.start(
                 configuration: configuration.rpc, router: handlers.makeRouter(), group: group, logger: logger
@@ -39,7 +39,7 @@ public final class IngestApplication: Sendable {
             )
             return IngestApplication(configuration: configuration, rpcServer: rpcServer, store: store, logger: logger)
         } catch {
-            store.shutdown()
+            await store.shutdown()
             throw error
         }
     }
@@ -50,7 +50,7 @@ public final class IngestApplication: Sendable {
     public func shutdown() async {
         self.logger.info("shutting down")
         await self.rpcServer.shutdown()
-        self.store.shutdown()
+        await self.store.shutdown()
         self.logger.info("stopped")
     }
 }

@@ -1,8 +1,8 @@
 import ClickBank
 import IngestMessages
-import IngestStore
+public import IngestStore
 public import Logging
-import RPCCore
+public import RPCCore
 
 /// The service's methods: validation, encryption at rest, and the store. One instance serves every
 /// connection; it holds no per-tenant state, so any number of instances can share one database.
@@ -86,7 +86,7 @@ public final class IngestHandlers: Sendable {
                 try await self.store.createToken(
                     tenant: tenant, account: account, tokenHash: WebhookTokens.lookupHash(token),
                     masterKeyID: sealed.keyID, sealed: sealed.sealed,
-                    rotate: request.rotateToken, previousGraceSeconds: Int(grace)
+                    rotateGraceSeconds: request.rotateToken ? Int(grace) : nil
                 )
             }
             if request.rotateToken {

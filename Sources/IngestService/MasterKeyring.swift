@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import RPCCore
 
 /// The operator's master keys, which encrypt ClickBank secrets and webhook tokens at rest
 /// (AES-256-GCM). The first key seals new data; every key opens data sealed under its id, so keys

@@ -1,7 +1,7 @@
 public import NIOCore
 import IngestMessages
 import NIOConcurrencyHelpers
-import NIOPosix
+public import NIOPosix
 
 /// One multiplexed connection to a cbingest server, opened lazily and reopened after it drops.
 /// Calls from many tasks share it; replies are matched by request id. Calls in flight when the

@@ -1,7 +1,7 @@
 public import Logging
 public import NIOCore
 import NIOConcurrencyHelpers
-import NIOPosix
+public import NIOPosix
 
 /// The TCP server: accepts connections, applies the limits of `RPCServerConfiguration`, and on
 /// shutdown drains in-flight calls before closing.
@@ -17,8 +17,9 @@ public final class RPCServer: Sendable {
         var accepting = true
     }
 
-    /// The address the server listens on (with the real port when the configuration said 0).
-    public var localAddress: SocketAddress? { self.channel.localAddress }
+    /// The address the server listens on (with the real port when the configuration said 0);
+    /// still readable after shutdown.
+    public let localAddress: SocketAddress?
 
     private init(
         configuration: RPCServerConfiguration,
@@ -28,6 +29,7 @@ public final class RPCServer: Sendable {
     ) {
         self.configuration = configuration
         self.channel = channel
+        self.localAddress = channel.localAddress
         self.connections = connections
         self.logger = logger
     }

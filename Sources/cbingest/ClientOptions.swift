@@ -61,7 +61,7 @@ func exitCode(for code: RPCStatusCode) -> Int32 {
 }
 
 func printJSON(_ object: [String: Any]) {
-    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) {
+    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
         print(String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import IngestClient
+import IngestGateway
 import IngestService
+import NIOCore
 import Logging
 import RPCCore
 
@@ -34,6 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Public base URL of the webhook endpoint [CBINGEST_PUBLIC_BASE_URL, default http://127.0.0.1:8080].")
     var publicBaseURL: String?
 
+    @Option(help: "HTTP gateway listen address [CBINGEST_HTTP_HOST, default 127.0.0.1].")
+    var httpHost: String?
+
+    @Option(help: "HTTP gateway port [CBINGEST_HTTP_PORT, default 8080].")
+    var httpPort: Int?
+
+    @Flag(help: "Run without the HTTP gateway [CBINGEST_GATEWAY=off].")
+    var noGateway = false
+
     @Flag(help: "Validate the configuration, print a summary (without secrets) and exit.")
     var checkConfig = false
 
@@ -65,11 +77,31 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cbingest serve: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        if let address = application.rpcAddress {
-            print("cbingest RPC listening on \(address.ipAddress ?? settings.service.rpc.host):\(address.port ?? 0)")
+        let rpcPort = application.rpcAddress?.port ?? settings.service.rpc.port
+        print("cbingest RPC listening on \(settings.service.rpc.host):\(rpcPort)")
+        var gateway: Gateway?
+        var gatewayClient: IngestClient?
+        if let gatewayConfiguration = settings.gateway {
+            // The gateway reaches VerifyIPN through the client library, like any other caller.
+            var clientConfiguration = RPCClientConfiguration(host: settings.rpcHostForLocalClients, port: rpcPort)
+            clientConfiguration.authToken = settings.service.rpc.authToken
+            clientConfiguration.clientName = "cbingest-gateway"
+            let client = IngestClient(configuration: clientConfiguration)
+            do {
+                gateway = try await Gateway.start(configuration: gatewayConfiguration, client: client, logger: logger)
+                gatewayClient = client
+            } catch {
+                FileHandle.standardError.write(Data("cbingest serve: cannot start the HTTP gateway: \(error)\n".utf8))
+                await application.shutdown()
+                throw ExitCode(1)
+            }
+            let httpPort = gateway?.localAddress?.port ?? gatewayConfiguration.port
+            print("cbingest HTTP gateway listening on \(gatewayConfiguration.host):\(httpPort)")
         }
         await Self.waitForTerminationSignal()
+        await gateway?.shutdown()
         await application.shutdown()
+        await gatewayClient?.close()
     }
 
     /// Suspends until SIGTERM or SIGINT arrives.

@@ -1,4 +1,5 @@
 import Foundation
+import IngestGateway
 import IngestService
 import Logging
 import RPCCore
@@ -10,6 +11,8 @@ struct ServeSettings {
     }
 
     var service = IngestServiceConfiguration()
+    /// nil when the gateway is off.
+    var gateway: GatewayConfiguration? = GatewayConfiguration()
     var keyring: MasterKeyring
     var logLevel: Logger.Level = .info
     var authTokenSource = "none"
@@ -44,7 +47,21 @@ struct ServeSettings {
         if let seconds = try integer("CBINGEST_SHUTDOWN_GRACE_SECONDS", 0...3_600) { self.service.rpc.shutdownGracePeriod = .seconds(seconds) }
         if let hours = try integer("CBINGEST_SECRET_GRACE_HOURS", 0...8_760) { self.service.secretGracePeriodSeconds = UInt32(hours * 3600) }
         if let hours = try integer("CBINGEST_TOKEN_GRACE_HOURS", 0...8_760) { self.service.tokenGracePeriodSeconds = UInt32(hours * 3600) }
-        self.service.publicBaseURL = value(flags.publicBaseURL, "CBINGEST_PUBLIC_BASE_URL") ?? "http://127.0.0.1:8080"
+        if flags.noGateway || environment["CBINGEST_GATEWAY"] == "off" {
+            self.gateway = nil
+        } else {
+            self.gateway?.host = value(flags.httpHost, "CBINGEST_HTTP_HOST") ?? "127.0.0.1"
+            if let port = flags.httpPort {
+                self.gateway?.port = port
+            } else if let port = try integer("CBINGEST_HTTP_PORT", 0...65535) {
+                self.gateway?.port = port
+            }
+            if let bytes = try integer("CBINGEST_MAX_IPN_BYTES", 1024...(16 << 20)) { self.gateway?.maxBodyBytes = bytes }
+            if let count = try integer("CBINGEST_HTTP_MAX_CONNECTIONS", 1...1_000_000) { self.gateway?.maxConnections = count }
+        }
+        // Without a configured public URL, the webhook URLs point at this gateway itself (local use).
+        let localGateway = self.gateway.map { "http://\($0.host == "0.0.0.0" ? "127.0.0.1" : $0.host):\($0.port)" }
+        self.service.publicBaseURL = value(flags.publicBaseURL, "CBINGEST_PUBLIC_BASE_URL") ?? localGateway ?? "http://127.0.0.1:8080"
         guard self.service.publicBaseURL.hasPrefix("http://") || self.service.publicBaseURL.hasPrefix("https://") else {
             throw Problem(message: "CBINGEST_PUBLIC_BASE_URL must start with https:// (or http:// for local use)")
         }
@@ -91,6 +108,15 @@ struct ServeSettings {
         }
     }
 
+    /// Where a client in this process reaches the RPC server (a wildcard listen address is not dialable).
+    var rpcHostForLocalClients: String {
+        switch self.service.rpc.host {
+        case "0.0.0.0", "": "127.0.0.1"
+        case "::": "::1"
+        default: self.service.rpc.host
+        }
+    }
+
     /// What --check-config prints: everything except secrets.
     var summary: String {
         let database = Self.redactedConninfo(self.service.databaseURL)
@@ -98,6 +124,7 @@ struct ServeSettings {
             configuration OK
               rpc:            \(self.service.rpc.host):\(self.service.rpc.port)
               database:       \(database) (pool \(self.service.databasePoolSize))
+              http gateway:   \(self.gateway.map { "\($0.host):\($0.port), body cap \($0.maxBodyBytes) B" } ?? "off")
               public base:    \(self.service.publicBaseURL)
               master keys:    \(self.keyring.keys.map(\.id).joined(separator: ", ")) (current \(self.keyring.current.id))
               auth:           \(self.service.rpc.authToken == nil ? "off" : "required (token from \(self.authTokenSource))")
