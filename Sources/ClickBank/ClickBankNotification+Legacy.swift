@@ -18,7 +18,9 @@ extension ClickBankNotification {
         func amount(_ name: String) throws(IPNFailure) -> ExactDecimal? {
             guard let text = values[name] else { return nil }
             if text.contains(".") {
-                guard let amount = ExactDecimal(parsing: text) else { throw .schema("\(name) must be a decimal amount") }
+                guard let amount = ExactDecimal(parsing: text) else {
+                    throw .schema("\(name) must be a decimal amount")
+                }
                 return amount
             }
             guard let cents = Int64(text) else { throw .schema("\(name) must be whole cents") }

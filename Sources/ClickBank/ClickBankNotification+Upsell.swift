@@ -8,7 +8,8 @@ extension ClickBankNotification {
         public var session: String?
         public var path: String?
 
-        public init(originalReceipt: String? = nil, flowId: String? = nil, session: String? = nil, path: String? = nil) {
+        public init(originalReceipt: String? = nil, flowId: String? = nil, session: String? = nil, path: String? = nil)
+        {
             self.originalReceipt = originalReceipt
             self.flowId = flowId
             self.session = session

@@ -21,7 +21,7 @@ public struct ClickBankTime: Sendable, Hashable, CustomStringConvertible {
     /// A legacy `ctranstime`: Unix seconds as decimal text. The offset is UTC.
     public init?(unixSecondsText text: String) {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let seconds = Int64(text), seconds <= Int64.max / 1000
+            let seconds = Int64(text), seconds <= Int64.max / 1000
         else { return nil }
         self.init(unixMilliseconds: seconds * 1000, utcOffsetMinutes: 0, text: text)
     }
@@ -34,14 +34,14 @@ public struct ClickBankTime: Sendable, Hashable, CustomStringConvertible {
         // The first separator decides the form; the rest of the text must use the same one.
         let extended = reader.skip(UInt8(ascii: "-"))
         guard let month = reader.digits(2),
-              !extended || reader.skip(UInt8(ascii: "-")),
-              let day = reader.digits(2),
-              reader.skip(UInt8(ascii: "T")) || reader.skip(UInt8(ascii: "t")),
-              let hour = reader.digits(2),
-              !extended || reader.skip(UInt8(ascii: ":")),
-              let minute = reader.digits(2),
-              !extended || reader.skip(UInt8(ascii: ":")),
-              let second = reader.digits(2)
+            !extended || reader.skip(UInt8(ascii: "-")),
+            let day = reader.digits(2),
+            reader.skip(UInt8(ascii: "T")) || reader.skip(UInt8(ascii: "t")),
+            let hour = reader.digits(2),
+            !extended || reader.skip(UInt8(ascii: ":")),
+            let minute = reader.digits(2),
+            !extended || reader.skip(UInt8(ascii: ":")),
+            let second = reader.digits(2)
         else { return nil }
         var milliseconds = 0
         if reader.skip(UInt8(ascii: ".")) || reader.skip(UInt8(ascii: ",")) {
@@ -50,12 +50,13 @@ public struct ClickBankTime: Sendable, Hashable, CustomStringConvertible {
         }
         guard let offsetMinutes = reader.utcOffset(), reader.isAtEnd else { return nil }
         guard (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day),
-              (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second)
+            (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second)
         else { return nil }
         let days = Self.daysSinceEpoch(year: year, month: month, day: day)
         let localSeconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         let utcSeconds = localSeconds - Int64(offsetMinutes * 60)
-        self.init(unixMilliseconds: utcSeconds * 1000 + Int64(milliseconds), utcOffsetMinutes: offsetMinutes, text: text)
+        self.init(
+            unixMilliseconds: utcSeconds * 1000 + Int64(milliseconds), utcOffsetMinutes: offsetMinutes, text: text)
     }
 
     public var description: String { self.text }
@@ -115,7 +116,7 @@ private struct DigitReader {
         var milliseconds = 0
         var count = 0
         while self.index < self.bytes.count, self.bytes[self.index] >= UInt8(ascii: "0"),
-              self.bytes[self.index] <= UInt8(ascii: "9")
+            self.bytes[self.index] <= UInt8(ascii: "9")
         {
             if count < 3 { milliseconds = milliseconds * 10 + Int(self.bytes[self.index] - UInt8(ascii: "0")) }
             count += 1

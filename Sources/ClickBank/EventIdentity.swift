@@ -13,7 +13,10 @@ public struct EventIdentity: Hashable, Sendable {
     /// The line item's `itemNo`, or "" for a notification without line items.
     public var itemNo: String
 
-    public init(account: String, role: String, receipt: String, transactionType: String, instantMilliseconds: Int64, itemNo: String) {
+    public init(
+        account: String, role: String, receipt: String, transactionType: String, instantMilliseconds: Int64,
+        itemNo: String
+    ) {
         self.account = account
         self.role = role
         self.receipt = receipt

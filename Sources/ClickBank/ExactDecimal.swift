@@ -55,10 +55,11 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
 
     /// Canonical text: at least two fraction digits for money ("49.95", "-1.50", "0.00").
     public var description: String {
-        let digits = String(self.units.magnitude)
         let shown = max(self.scale, 2)
-        let padded = String(repeating: "0", count: max(0, shown + 1 - digits.count)) + digits
-        let scaledPadded = padded + String(repeating: "0", count: shown - self.scale)
+        // Scale up to the shown digits first, then left-pad so there is at least one integer digit
+        // (padding before scaling gave "00.30" for scale 1).
+        let digits = String(self.units.magnitude) + String(repeating: "0", count: shown - self.scale)
+        let scaledPadded = String(repeating: "0", count: max(0, shown + 1 - digits.count)) + digits
         let integerPart = scaledPadded.dropLast(shown)
         let fractionPart = scaledPadded.suffix(shown)
         return (self.units < 0 ? "-" : "") + integerPart + "." + fractionPart

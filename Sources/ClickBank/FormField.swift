@@ -17,7 +17,7 @@ struct FormField: Sendable, Hashable {
             let rawName = pair[..<(equals ?? pair.endIndex)]
             let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? []
             guard let nameBytes = self.percentDecode(rawName), let valueBytes = self.percentDecode(rawValue),
-                  let name = String(validating: nameBytes, as: UTF8.self)
+                let name = String(validating: nameBytes, as: UTF8.self)
             else { return nil }
             fields.append(FormField(name: name, valueBytes: valueBytes, value: self.text(valueBytes)))
         }
@@ -42,7 +42,7 @@ struct FormField: Sendable, Hashable {
                 index += 1
             } else if byte == UInt8(ascii: "%") {
                 guard index + 2 < bytes.endIndex,
-                      let high = self.hexValue(bytes[index + 1]), let low = self.hexValue(bytes[index + 2])
+                    let high = self.hexValue(bytes[index + 1]), let low = self.hexValue(bytes[index + 2])
                 else { return nil }
                 output.append(high << 4 | low)
                 index += 3

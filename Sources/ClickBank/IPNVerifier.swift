@@ -11,6 +11,7 @@ public enum IPNVerifier {
     /// checked as strict UTF-8, strict JSON and the schema); otherwise a form post
     /// (`application/x-www-form-urlencoded`, or any body containing `cverify=`) is checked with `cverify`.
     /// When `expectedVendor` is given, the notification's vendor must match it (case-insensitively).
+    /// The caller caps the body size before calling (the HTTP layer collects it up to a limit).
     ///
     /// - Parameters:
     ///   - body: the raw HTTP request body.
@@ -29,7 +30,8 @@ public enum IPNVerifier {
         } else if self.isFormPost(body: body, contentType: contentType) {
             notification = try self.verifyLegacy(body: body, secretKey: secretKey)
         } else {
-            throw .malformedBody(body.isEmpty ? "the body is empty" : "expected a JSON object or a form post with cverify")
+            throw .malformedBody(
+                body.isEmpty ? "the body is empty" : "expected a JSON object or a form post with cverify")
         }
         if let expectedVendor, notification.vendor.lowercased() != expectedVendor.lowercased() {
             throw .vendorMismatch(expected: expectedVendor, got: notification.vendor)
@@ -66,7 +68,7 @@ public enum IPNVerifier {
         } catch {
             throw .malformedBody("the body starts like JSON but is not valid JSON (\(error))")
         }
-        guard envelope.objectMembers != nil else { throw .malformedBody("the body is JSON but not an object") }
+        // A body starting with "{" that parses is always an object, so the lookups below are enough.
         let encodedCiphertext = try self.envelopeString(envelope, "notification")
         let encodedIV = try self.envelopeString(envelope, "iv")
         guard let iv = Base64.decode(encodedIV), let ciphertext = Base64.decode(encodedCiphertext) else {
@@ -101,18 +103,22 @@ public enum IPNVerifier {
 
     private static func envelopeString(_ envelope: JSONValue, _ key: String) throws(IPNFailure) -> String {
         guard let value = envelope[key] else { throw .malformedBody("the JSON body has no \"\(key)\"") }
-        guard let text = value.stringValue else { throw .malformedBody("\"\(key)\" must be a string, got \(value.typeName)") }
+        guard let text = value.stringValue else {
+            throw .malformedBody("\"\(key)\" must be a string, got \(value.typeName)")
+        }
         return text
     }
 
     // MARK: - Legacy
 
     private static func verifyLegacy(body: [UInt8], secretKey: String) throws(IPNFailure) -> ClickBankNotification {
-        guard let fields = FormField.parse(body) else { throw .malformedBody("the form body has a bad %-escape or field name") }
+        guard let fields = FormField.parse(body) else {
+            throw .malformedBody("the form body has a bad %-escape or field name")
+        }
         var seen: Set<String> = []
         for field in fields where !seen.insert(field.name).inserted {
             // Two values for one name would make the signed and the used value ambiguous.
-            throw .malformedBody("the form repeats the field \(field.name)")
+            throw .malformedBody("the form repeats the field \(self.printable(field.name))")
         }
         guard let provided = fields.first(where: { $0.name == "cverify" }) else {
             throw .malformedBody("the form post has no cverify field")
@@ -121,6 +127,12 @@ public enum IPNVerifier {
             throw .badCverify
         }
         return try ClickBankNotification(legacyFields: fields)
+    }
+
+    /// A sender-chosen name made safe for a log line: printable ASCII only, at most 40 characters.
+    private static func printable(_ name: String) -> String {
+        let safe = name.unicodeScalars.filter { $0.value >= 0x21 && $0.value <= 0x7E }.prefix(40)
+        return String(String.UnicodeScalarView(safe))
     }
 
     // MARK: - Format detection

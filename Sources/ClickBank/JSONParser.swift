@@ -37,9 +37,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try self.parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try self.parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try self.parseString())
-        case UInt8(ascii: "t"): try self.expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try self.expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try self.expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try self.expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try self.expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try self.expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try self.parseNumber())
         default: throw self.error(.unexpectedByte)
         }
@@ -57,7 +63,9 @@ struct JSONParser {
         }
         while true {
             self.skipWhitespace()
-            guard self.peek() == UInt8(ascii: "\"") else { throw self.error(self.peek() == nil ? .unexpectedEnd : .unexpectedByte) }
+            guard self.peek() == UInt8(ascii: "\"") else {
+                throw self.error(self.peek() == nil ? .unexpectedEnd : .unexpectedByte)
+            }
             let keyOffset = self.index
             let key = try self.parseString()
             guard seenKeys.insert(key).inserted else { throw JSONParseError(.duplicateKey, offset: keyOffset) }
@@ -155,8 +163,10 @@ struct JSONParser {
             scalarValue = first
         }
         // Cannot fail: surrogates were handled above and the value is at most 0x10FFFF.
-        guard let scalar = Unicode.Scalar(scalarValue) else { throw JSONParseError(.invalidEscape, offset: escapeOffset) }
-        utf8.append(contentsOf: UTF8.encode(scalar)!)
+        guard let scalar = Unicode.Scalar(scalarValue) else {
+            throw JSONParseError(.invalidEscape, offset: escapeOffset)
+        }
+        utf8.append(contentsOf: scalar.utf8)
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {

@@ -22,7 +22,8 @@ public enum LegacyCverify {
 
     /// The 8 upper-case hex digits as ASCII bytes.
     private static func digest(_ fields: [(name: String, value: [UInt8])], secretKey: String) -> [UInt8] {
-        let signed = fields
+        let signed =
+            fields
             .filter { $0.name != "cverify" }
             .sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         var message: [UInt8] = []

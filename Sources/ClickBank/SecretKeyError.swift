@@ -24,7 +24,8 @@ public struct SecretKeyError: Error, Sendable, Hashable, CustomStringConvertible
         case .tooLong(let length):
             return "\(rule); it has \(length) characters: copy exactly the key shown in ClickBank"
         case .lowercaseLetters:
-            return "\(rule); it has lower-case letters: ClickBank keys are upper-case and case-sensitive, copy it exactly"
+            return
+                "\(rule); it has lower-case letters: ClickBank keys are upper-case and case-sensitive, copy it exactly"
         case .invalidCharacters:
             return "\(rule); it has other characters (spaces, line breaks or punctuation?): copy only the key itself"
         }

@@ -12,16 +12,20 @@ public enum SecretKeyRules {
         let bytes = Array(key.utf8)
         guard !bytes.isEmpty else { throw SecretKeyError(.empty) }
         let isUpperOrDigit: (UInt8) -> Bool = { byte in
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
         if !bytes.allSatisfy(isUpperOrDigit) {
-            let onlyCaseIsWrong = bytes.allSatisfy { isUpperOrDigit($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
+            let onlyCaseIsWrong = bytes.allSatisfy {
+                isUpperOrDigit($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+            }
             throw SecretKeyError(onlyCaseIsWrong ? .lowercaseLetters : .invalidCharacters)
         }
         guard bytes.count <= self.maximumLength else { throw SecretKeyError(.tooLong(length: bytes.count)) }
         if bytes.count > self.usualMaximumLength {
             return [
-                "secret key has \(bytes.count) characters; ClickBank issues at most \(self.usualMaximumLength) today: check that it was copied exactly"
+                "secret key has \(bytes.count) characters; ClickBank issues at most \(self.usualMaximumLength) today: "
+                    + "check that it was copied exactly"
             ]
         }
         return []

@@ -20,7 +20,8 @@ extension Crypto {
             key.withUnsafeBufferPointer { keyBuffer in
                 nonce.withUnsafeBufferPointer { nonceBuffer in
                     guard
-                        EVP_EncryptInit_ex(context, EVP_aes_256_gcm(), nil, keyBuffer.baseAddress, nonceBuffer.baseAddress)
+                        EVP_EncryptInit_ex(
+                            context, EVP_aes_256_gcm(), nil, keyBuffer.baseAddress, nonceBuffer.baseAddress)
                             == 1,
                         self.gcmAuthenticate(context, associatedData: associatedData, encrypt: true),
                         let length = self.gcmUpdate(context, encrypt: true, input: plaintext, output: &ciphertext)
@@ -45,7 +46,9 @@ extension Crypto {
 
     /// Opens what `aes256GCMSeal` produced. Any change to the sealed bytes or the associated data, or a
     /// wrong key, is `.authenticationFailed`; no plaintext is returned unless the tag verifies.
-    public static func aes256GCMOpen(key: [UInt8], sealed: [UInt8], associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
+    public static func aes256GCMOpen(key: [UInt8], sealed: [UInt8], associatedData: [UInt8]) throws(CryptoError)
+        -> [UInt8]
+    {
         guard key.count == 32 else { throw CryptoError(.badKeyLength) }
         guard sealed.count >= self.gcmNonceLength + self.gcmTagLength, sealed.count < Int(Int32.max) - 32 else {
             throw CryptoError(.badCiphertextLength)
@@ -56,12 +59,16 @@ extension Crypto {
         let ciphertext = Array(sealed[self.gcmNonceLength..<(sealed.count - self.gcmTagLength)])
         var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)
 
-        enum Outcome { case opened(Int), rejected, failed }
+        enum Outcome {
+            case opened(Int)
+            case rejected, failed
+        }
         let outcome: Outcome = CipherContext.with { context in
             key.withUnsafeBufferPointer { keyBuffer in
                 nonce.withUnsafeBufferPointer { nonceBuffer in
                     guard
-                        EVP_DecryptInit_ex(context, EVP_aes_256_gcm(), nil, keyBuffer.baseAddress, nonceBuffer.baseAddress)
+                        EVP_DecryptInit_ex(
+                            context, EVP_aes_256_gcm(), nil, keyBuffer.baseAddress, nonceBuffer.baseAddress)
                             == 1,
                         self.gcmAuthenticate(context, associatedData: associatedData, encrypt: false),
                         let length = self.gcmUpdate(context, encrypt: false, input: ciphertext, output: &plaintext)
@@ -105,7 +112,9 @@ extension Crypto {
     }
 
     /// Encrypts or decrypts `input` into the start of `output`; returns the bytes written, nil on error.
-    private static func gcmUpdate(_ context: OpaquePointer, encrypt: Bool, input: [UInt8], output: inout [UInt8]) -> Int? {
+    private static func gcmUpdate(_ context: OpaquePointer, encrypt: Bool, input: [UInt8], output: inout [UInt8])
+        -> Int?
+    {
         guard !input.isEmpty else { return 0 }
         var written: Int32 = 0
         let status = input.withUnsafeBufferPointer { inputBuffer in

@@ -41,7 +41,8 @@ import Testing
         let vector = try IPNVector.load(file)
         let outcome = try #require(vector.expected.outcome)
         let error = #expect(throws: IPNFailure.self) {
-            try IPNVerifier.verify(body: vector.body, contentType: vector.request.content_type, secretKey: vector.secretKey)
+            try IPNVerifier.verify(
+                body: vector.body, contentType: vector.request.content_type, secretKey: vector.secretKey)
         }
         let failure = try #require(error)
         switch outcome {
@@ -50,9 +51,15 @@ import Testing
         case "bad_iv_length": #expect(failure == .badIVLength)
         case "bad_base64": #expect(failure == .badBase64)
         case "missing_field":
-            guard case .malformedBody = failure else { Issue.record("expected malformedBody, got \(failure)"); return }
+            guard case .malformedBody = failure else {
+                Issue.record("expected malformedBody, got \(failure)")
+                return
+            }
         case "schema":
-            guard case .schema(let detail) = failure else { Issue.record("expected schema, got \(failure)"); return }
+            guard case .schema(let detail) = failure else {
+                Issue.record("expected schema, got \(failure)")
+                return
+            }
             #expect(detail.contains("transactionTime"))
         default:
             Issue.record("unmapped vector outcome \(outcome)")
@@ -100,7 +107,8 @@ import Testing
         let vector = try IPNVector.load("legacy_v4_bad_cverify.json")
         #expect(vector.expected.cverify_valid == false)
         #expect(throws: IPNFailure.badCverify) {
-            try IPNVerifier.verify(body: vector.body, contentType: vector.request.content_type, secretKey: vector.secretKey)
+            try IPNVerifier.verify(
+                body: vector.body, contentType: vector.request.content_type, secretKey: vector.secretKey)
         }
     }
 
@@ -145,10 +153,14 @@ import Testing
         #expect(plan.rebillAmount?.description == "29.95")
         #expect(plan.paymentsProcessed == 2)
         #expect(plan.paymentsRemaining == 997)
-        #expect(plan.nextPaymentTime?.unixMilliseconds == ClickBankTime(iso8601: "2024-06-05T16:15:00Z")?.unixMilliseconds)
+        #expect(
+            plan.nextPaymentTime?.unixMilliseconds == ClickBankTime(iso8601: "2024-06-05T16:15:00Z")?.unixMilliseconds)
 
         let upsell = try self.verify("v7_upsell.json")
-        #expect(upsell.upsell == ClickBankNotification.Upsell(originalReceipt: "SYNTH001", flowId: "4242", session: "SYNTH001AB", path: "a"))
+        #expect(
+            upsell.upsell
+                == ClickBankNotification.Upsell(
+                    originalReceipt: "SYNTH001", flowId: "4242", session: "SYNTH001AB", path: "a"))
 
         let affiliate = try self.verify("v6_sale_affiliate.json")
         #expect(affiliate.upsell == nil)  // sent as {}
@@ -158,7 +170,10 @@ import Testing
         #expect(affiliate.eventIdentities().first?.account == "superaff1")
 
         let vendor = try self.verify("v7_sale_vendor.json")
-        #expect(vendor.vendorVariables == [VendorVariable(key: "v1", value: "spring"), VendorVariable(key: "cbfid", value: "77")])
+        #expect(
+            vendor.vendorVariables == [
+                VendorVariable(key: "v1", value: "spring"), VendorVariable(key: "cbfid", value: "77"),
+            ])
         #expect(vendor.lineItems.first?.affiliatePayout?.description == "11.75")
         #expect(vendor.eventIdentities(account: "SynthVend").first?.account == "synthvend")
 
@@ -176,11 +191,13 @@ import Testing
     @Test func vendorMismatchIsReported() throws {
         let vector = try IPNVector.load("v7_sale_vendor.json")
         #expect(throws: IPNFailure.vendorMismatch(expected: "othervendor", got: "synthvend")) {
-            try IPNVerifier.verify(body: vector.body, contentType: nil, secretKey: vector.secretKey, expectedVendor: "othervendor")
+            try IPNVerifier.verify(
+                body: vector.body, contentType: nil, secretKey: vector.secretKey, expectedVendor: "othervendor")
         }
         let legacy = try IPNVector.load("legacy_v4_sale.json")
         #expect(throws: IPNFailure.vendorMismatch(expected: "othervendor", got: "synthvend")) {
-            try IPNVerifier.verify(body: legacy.body, contentType: nil, secretKey: legacy.secretKey, expectedVendor: "othervendor")
+            try IPNVerifier.verify(
+                body: legacy.body, contentType: nil, secretKey: legacy.secretKey, expectedVendor: "othervendor")
         }
     }
 
@@ -188,13 +205,15 @@ import Testing
     @Test func contentTypeIsNotTrustedForJSON() throws {
         let vector = try IPNVector.load("v7_sale_vendor.json")
         for contentType in [nil, "text/plain", "application/x-www-form-urlencoded"] {
-            let notification = try IPNVerifier.verify(body: vector.body, contentType: contentType, secretKey: vector.secretKey)
+            let notification = try IPNVerifier.verify(
+                body: vector.body, contentType: contentType, secretKey: vector.secretKey)
             #expect(notification.receipt == "SYNTH001")
         }
     }
 
     private func verify(_ file: String) throws -> ClickBankNotification {
         let vector = try IPNVector.load(file)
-        return try IPNVerifier.verify(body: vector.body, contentType: vector.request.content_type, secretKey: vector.secretKey)
+        return try IPNVerifier.verify(
+            body: vector.body, contentType: vector.request.content_type, secretKey: vector.secretKey)
     }
 }

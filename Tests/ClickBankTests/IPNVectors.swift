@@ -60,7 +60,7 @@ struct IPNVector: Decodable, Sendable {
 
     static let index: [Entry] = {
         guard let data = try? Data(contentsOf: Self.directory.appendingPathComponent("index.json")),
-              let entries = try? JSONDecoder().decode([Entry].self, from: data)
+            let entries = try? JSONDecoder().decode([Entry].self, from: data)
         else { return [] }
         return entries
     }()
@@ -81,8 +81,8 @@ func formEncode(_ text: String) -> String {
     for byte in text.utf8 {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-             UInt8(ascii: "~"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
             output.unicodeScalars.append(Unicode.Scalar(byte))
         default:
             let hex = String(byte, radix: 16, uppercase: true)

@@ -51,7 +51,8 @@ import Testing
     @Test func validShortPadIsStripped() throws {
         let block = [UInt8](repeating: 0x41, count: 13) + [0x03, 0x03, 0x03]
         let ciphertext = self.rawCiphertext(block)
-        #expect(try Crypto.aes256CBCDecrypt(key: self.key, iv: self.iv, ciphertext: ciphertext) == Array(block.prefix(13)))
+        #expect(
+            try Crypto.aes256CBCDecrypt(key: self.key, iv: self.iv, ciphertext: ciphertext) == Array(block.prefix(13)))
     }
 
     /// Each final block here must be refused: a zero pad, a pad longer than a block, and pads where one

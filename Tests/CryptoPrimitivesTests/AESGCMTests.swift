@@ -12,8 +12,11 @@ import Testing
         let zeroNonce = [UInt8](repeating: 0, count: 12)
         let case13 = zeroNonce + hexBytes("530f8afbc74536b9a963b4f1c4cb738b")
         #expect(try Crypto.aes256GCMOpen(key: zeroKey, sealed: case13, associatedData: []) == [])
-        let case14 = zeroNonce + hexBytes("cea7403d4d606b6e074ec5d3baf39d18") + hexBytes("d0d1c8a799996bf0265b98b5d48ab919")
-        #expect(try Crypto.aes256GCMOpen(key: zeroKey, sealed: case14, associatedData: []) == [UInt8](repeating: 0, count: 16))
+        let case14 =
+            zeroNonce + hexBytes("cea7403d4d606b6e074ec5d3baf39d18") + hexBytes("d0d1c8a799996bf0265b98b5d48ab919")
+        #expect(
+            try Crypto.aes256GCMOpen(key: zeroKey, sealed: case14, associatedData: [])
+                == [UInt8](repeating: 0, count: 16))
     }
 
     @Test(arguments: [0, 1, 15, 16, 17, 1000])
@@ -34,7 +37,8 @@ import Testing
 
     /// Flipping any single byte (nonce, ciphertext or tag) must fail authentication.
     @Test func everyFlippedByteIsDetected() {
-        let sealed = Crypto.aes256GCMSeal(key: self.key, plaintext: Array("secret-key".utf8), associatedData: self.associatedData)
+        let sealed = Crypto.aes256GCMSeal(
+            key: self.key, plaintext: Array("secret-key".utf8), associatedData: self.associatedData)
         for index in sealed.indices {
             var tampered = sealed
             tampered[index] ^= 0x01
