@@ -36,7 +36,9 @@ struct Arena: ~Copyable {
     private mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
         var start = (self.used + alignment - 1) & ~(alignment - 1)
         if self.chunk == nil || start + byteCount > self.capacity {
-            let size = max(self.capacity * 2, Self.firstChunkSize, Self.headerSize + byteCount + alignment)
+            // Chunks double up to 64 KiB; anything bigger gets a chunk of its own size.
+            let needed = Self.headerSize + byteCount + alignment
+            let size = max(min(self.capacity * 2, 64 << 10), Self.firstChunkSize, needed)
             let fresh = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.headerSize)
             fresh.storeBytes(of: self.chunk, as: UnsafeMutableRawPointer?.self)
             self.chunk = fresh

@@ -125,7 +125,9 @@ func swiftMessage<M: CBackedMessage>(_ message: UnsafePointer<M.CMessage>?) -> M
 }
 
 /// A repeated message field.
-func swiftMessages<M: CBackedMessage>(_ count: Int, _ messages: UnsafePointer<UnsafeMutablePointer<M.CMessage>?>?) -> [M] {
+func swiftMessages<M: CBackedMessage>(
+    _ count: Int, _ messages: UnsafePointer<UnsafeMutablePointer<M.CMessage>?>?
+) -> [M] {
     guard count > 0, let messages else {
         return []
     }

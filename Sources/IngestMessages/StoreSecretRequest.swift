@@ -14,7 +14,9 @@ public struct StoreSecretRequest: WireMessage {
 
     public init() {}
 
-    public init(tenantId: String = "", account: String = "", secretKey: String = "", previousKeyGraceSeconds: UInt32 = 0) {
+    public init(
+        tenantId: String = "", account: String = "", secretKey: String = "", previousKeyGraceSeconds: UInt32 = 0
+    ) {
         self.tenantId = tenantId
         self.account = account
         self.secretKey = secretKey

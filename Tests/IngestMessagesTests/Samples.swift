@@ -8,7 +8,8 @@ enum Samples {
     static let callError = CallError(code: 5, message: "account \(unicode) not found")
 
     static let storeSecretRequest = StoreSecretRequest(
-        tenantId: "t-100", account: "acme", secretKey: "S3CR3TKEY0123456789ABCDEFGHIJKLM", previousKeyGraceSeconds: 3600)
+        tenantId: "t-100", account: "acme", secretKey: "S3CR3TKEY0123456789ABCDEFGHIJKLM",
+        previousKeyGraceSeconds: 3600)
 
     static let storeSecretResponse = StoreSecretResponse(
         stored: true, warnings: ["key longer than 16 characters", "", unicode],
@@ -53,10 +54,12 @@ enum Samples {
         lineItems: [lineItem, LineItem(itemNo: "2", quantity: 1), LineItem()],
         billing: contact, shipping: Contact(fullName: "Ship To", address: Address(country: "US")), upsell: upsell,
         trackingCodes: ["a", "", unicode], vendorVariables: [keyValue, KeyValue(key: "k2", value: ""), KeyValue()],
-        attemptCount: 2, version: "8.0", orderLanguage: "de", documentJson: #"{"receipt":"RCPT1234","x":"\#(unicode)"}"#)
+        attemptCount: 2, version: "8.0", orderLanguage: "de",
+        documentJson: #"{"receipt":"RCPT1234","x":"\#(unicode)"}"#)
 
     static let verifyIPNRequest = VerifyIPNRequest(
-        token: "tok_abc", tenantId: "t-100", account: "acme", body: Array(#"{"notification":"x","iv":"y"}"#.utf8) + [0, 255],
+        token: "tok_abc", tenantId: "t-100", account: "acme",
+        body: Array(#"{"notification":"x","iv":"y"}"#.utf8) + [0, 255],
         contentType: "application/json; charset=utf-8", receivedAtMs: 1_700_000_000_999)
 
     static let verifyIPNResponse = VerifyIPNResponse(

@@ -98,7 +98,8 @@ struct WireFormatTests {
             _ = try HealthCheckResponse(serializedBytes: [0x0A, 0x7F] + secret)
             Issue.record("decoded garbage")
         } catch {
-            #expect(error == MessageDecodingError(messageName: "clickbank.ingest.v1.HealthCheckResponse", byteCount: 16))
+            let expected = MessageDecodingError(messageName: "clickbank.ingest.v1.HealthCheckResponse", byteCount: 16)
+            #expect(error == expected)
             #expect(error.description.contains("clickbank.ingest.v1.HealthCheckResponse"))
             #expect(!error.description.contains("s3cr3t"))
         }
@@ -174,6 +175,12 @@ struct WireFormatTests {
         #expect("\(request)".contains("acme"))
         let hello = Hello(protocolVersion: 1, authToken: "tok-123", clientName: "c")
         #expect(!"\(hello)".contains("tok-123"))
+    }
+
+    @Test func invalidUTF8InAStringIsRepaired() throws {
+        // protobuf-c does not check UTF-8; Swift's String replaces invalid sequences with U+FFFD.
+        let request = try HealthCheckRequest(serializedBytes: [0x0A, 0x04, 0x61, 0xFF, 0xFE, 0x62])
+        #expect(request.service == "a\u{FFFD}\u{FFFD}b")
     }
 
     @Test func embeddedNULCutsAString() throws {
