@@ -115,7 +115,7 @@ let package = Package(
             name: "IngestServiceTests",
             dependencies: [
                 "IngestService", "IngestClient", "IngestGateway", "IngestStore", "IngestMessages", "RPCCore", "LibPQ",
-                "ClickBank",
+                "ClickBank", "CryptoPrimitives",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
