@@ -12,6 +12,8 @@ public struct CSVTransactionMapper: Sendable {
     /// Written type -> (code, kind) and written role -> role: exports repeat a handful of values.
     private var typeCache: [String: (code: String, kind: TransactionKind)] = [:]
     private var roleCache: [String: String] = [:]
+    /// The previous row's type: consecutive rows mostly share it, and comparing is cheaper than hashing.
+    private var lastType: (written: String, info: (code: String, kind: TransactionKind)) = ("", ("", .unknown))
     private let extras: [TransactionColumns.ExtraColumn]
     private let column: [Int]
 
@@ -65,16 +67,18 @@ public struct CSVTransactionMapper: Sendable {
         guard let amount = MoneyText(amountText) else {
             return .failure(self.badAmount(.amount, amountText, line))
         }
-        var optionalAmounts: [ExactDecimal?] = []
-        for field in [TransactionField.orderAmount, .taxAmount, .shippingAmount] {
-            guard let text = self.value(field, fields) else {
-                optionalAmounts.append(nil)
-                continue
-            }
-            guard let parsed = MoneyText(text) else {
-                return .failure(self.badAmount(field, text, line))
-            }
-            optionalAmounts.append(parsed.magnitude.withSign(negative: negative))
+        let orderAmount: ExactDecimal?
+        let taxAmount: ExactDecimal?
+        let shippingAmount: ExactDecimal?
+        switch (
+            self.optionalAmount(.orderAmount, fields, negative, line),
+            self.optionalAmount(.taxAmount, fields, negative, line),
+            self.optionalAmount(.shippingAmount, fields, negative, line)
+        ) {
+        case (.success(let order), .success(let tax), .success(let shipping)):
+            (orderAmount, taxAmount, shippingAmount) = (order, tax, shipping)
+        case (.failure(let rejection), _, _), (_, .failure(let rejection), _), (_, _, .failure(let rejection)):
+            return .failure(rejection)
         }
 
         let role: String
@@ -100,9 +104,9 @@ public struct CSVTransactionMapper: Sendable {
             paymentMethod: self.value(.paymentMethod, fields),
             instant: instant,
             amount: amount.magnitude.withSign(negative: negative),
-            orderAmount: optionalAmounts[0],
-            taxAmount: optionalAmounts[1],
-            shippingAmount: optionalAmounts[2],
+            orderAmount: orderAmount,
+            taxAmount: taxAmount,
+            shippingAmount: shippingAmount,
             currency: self.value(.currency, fields)?.uppercased() ?? amount.currency,
             trackingID: self.value(.trackingID, fields),
             customer: CSVTransaction.Customer(
@@ -129,9 +133,29 @@ public struct CSVTransactionMapper: Sendable {
         return Self.trimmed(fields[index])
     }
 
+    /// An optional amount column: nil when absent or blank, signed like the account amount.
+    private func optionalAmount(
+        _ field: TransactionField,
+        _ fields: [String],
+        _ negative: Bool,
+        _ line: Int
+    ) -> Result<ExactDecimal?, CSVRowRejection> {
+        guard let text = self.value(field, fields) else {
+            return .success(nil)
+        }
+        guard let parsed = MoneyText(text) else {
+            return .failure(self.badAmount(field, text, line))
+        }
+        return .success(parsed.magnitude.withSign(negative: negative))
+    }
+
     private static func trimmed(_ cell: String) -> String? {
         let utf8 = cell.utf8
-        guard let first = utf8.first, let last = utf8.last else { return nil }
+        let count = utf8.count
+        guard count > 0 else { return nil }
+        // Offsetting from the start is O(1) for native strings and cheaper than `last`.
+        let first = utf8[utf8.startIndex]
+        let last = utf8[utf8.index(utf8.startIndex, offsetBy: count - 1)]
         // Fast path: printable ASCII at both ends means nothing to trim.
         if first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
             return cell
@@ -143,7 +167,11 @@ public struct CSVTransactionMapper: Sendable {
     }
 
     private mutating func typeInfo(_ written: String) -> (code: String, kind: TransactionKind) {
+        if written == self.lastType.written {
+            return self.lastType.info
+        }
         if let cached = self.typeCache[written] {
+            self.lastType = (written, cached)
             return cached
         }
         let code = TransactionVocabulary.typeCode(for: written)
