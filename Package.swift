@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "IngestClient", targets: ["IngestClient"]),
         .executable(name: "cbingest", targets: ["cbingest"]),
+        .executable(name: "cbingest-bench", targets: ["IngestBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -57,6 +58,7 @@ let package = Package(
                 "RPCCore", "IngestStore", "ClickBank", "IngestMessages", "CryptoPrimitives",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -90,6 +92,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `make bench`: load generator and the bare frame-echo reference server.
+        .executableTarget(
+            name: "IngestBench",
+            dependencies: [
+                "RPCCore", "IngestMessages", "ClickBank",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

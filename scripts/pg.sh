@@ -30,6 +30,13 @@ as_owner() {
 case "$cmd" in
 start)
     port=${3:?port}
+    # The server outlives this script: don't let it inherit the caller's descriptors (a pipe or
+    # a process-monitoring socket), or the caller would wait for them to close forever.
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
+    done
+    exec </dev/null
     if [ "$(id -u)" = 0 ]; then
         chown postgres:postgres "$dir"
         chmod 700 "$dir"
@@ -41,7 +48,7 @@ start)
     fi
     if ! as_owner "$pgbin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
         as_owner "$pgbin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start \
-            -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on" >/dev/null
+            -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=500 -c fsync=on" >/dev/null
     fi
     as_owner "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAtc \
         "SELECT 1 FROM pg_database WHERE datname = 'cbingest'" | grep -q 1 ||

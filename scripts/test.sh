@@ -18,4 +18,15 @@ echo "test PostgreSQL: $PG_TEST_CONNINFO"
 export CBINGEST_REQUIRE_DATABASE_TESTS=1
 
 swift build --build-tests
-swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+    swift test --skip-build "$@"
+    exit
+fi
+# Two runs in two processes: the suites that run servers and measure deadlines don't share the
+# two cooperative threads with the CPU-heavy parser and crypto suites (which would starve them).
+# The memory-growth check measures the whole process, so it runs alone.
+servers='RPCCoreTests|IngestServiceTests|LibPQTests'
+alone='MemoryTests'
+swift test --skip-build --filter "$servers"
+swift test --skip-build --filter "$alone"
+swift test --skip-build --skip "$servers|$alone"

@@ -1,4 +1,5 @@
 import IngestStore
+import NIOConcurrencyHelpers
 public import Logging
 public import NIOCore
 public import NIOPosix
@@ -11,6 +12,7 @@ public final class IngestApplication: Sendable {
     public let rpcServer: RPCServer
     let store: IngestStore
     let logger: Logger
+    private let stopped = NIOLockedValueBox(false)
 
     private init(configuration: IngestServiceConfiguration, rpcServer: RPCServer, store: IngestStore, logger: Logger) {
         self.configuration = configuration
@@ -48,6 +50,11 @@ public final class IngestApplication: Sendable {
 
     /// Graceful stop: no new connections, in-flight calls finish (bounded), then the pool closes.
     public func shutdown() async {
+        let alreadyStopped = self.stopped.withLockedValue { stopped in
+            defer { stopped = true }
+            return stopped
+        }
+        guard !alreadyStopped else { return }
         self.logger.info("shutting down")
         await self.rpcServer.shutdown()
         await self.store.shutdown()

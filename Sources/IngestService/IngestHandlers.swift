@@ -24,6 +24,7 @@ public final class IngestHandlers: Sendable {
         var router = RPCRouter()
         router.unary(IngestMethod.storeSecret.rawValue, IngestMethod.storeSecret.name, self.storeSecret)
         router.unary(IngestMethod.getWebhookURL.rawValue, IngestMethod.getWebhookURL.name, self.getWebhookURL)
+        router.unary(IngestMethod.verifyIPN.rawValue, IngestMethod.verifyIPN.name, self.verifyIPN)
         router.inlineOrUnary(
             IngestMethod.check.rawValue, IngestMethod.check.name, inline: Self.checkWithoutDatabase, unary: self.check
         )
@@ -58,6 +59,10 @@ public final class IngestHandlers: Sendable {
             metadata: ["tenant": "\(tenant)", "account": "\(account)", "key_version": "\(stored.version)"]
         )
         var response = StoreSecretResponse()
+        // Notifications kept because no key (or a wrong one) was stored verify now.
+        response.replayedNotifications = UInt32(
+            clamping: try await self.reverifyFailedDeliveries(tenant: tenant, account: account, logger: context.logger)
+        )
         response.stored = true
         response.warnings = warnings
         response.keyVersion = UInt32(stored.version)

@@ -14,5 +14,8 @@ public struct IngestServiceConfiguration: Sendable {
     /// How long a rotated webhook token keeps working.
     public var tokenGracePeriodSeconds: UInt32 = 72 * 3600
 
+    /// Largest notification body VerifyIPN accepts (the gateway checks the same cap first).
+    public var maxIPNBodyBytes: Int = 64 * 1024
+
     public init() {}
 }

@@ -46,7 +46,83 @@ public enum Migrations {
         CREATE UNIQUE INDEX webhook_tokens_one_current ON webhook_tokens (tenant_id, account)
             WHERE valid_until IS NULL;
         """,
-        // 2: append the next migration here, as one more string literal.
+        // 2: ClickBank notifications: every raw delivery, and the events and line items they prove.
+        """
+        CREATE TABLE ipn_deliveries (
+            tenant_id text NOT NULL,
+            id bigserial NOT NULL,
+            account text NOT NULL,
+            received_at timestamptz NOT NULL,
+            content_type text NOT NULL,
+            body bytea NOT NULL,
+            status text NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'verified', 'failed')),
+            failure text NULL,
+            failure_detail text NULL,
+            key_version int NULL,
+            event_id bigint NULL,
+            is_test boolean NOT NULL DEFAULT false,
+            duplicate boolean NULL,
+            processed_at timestamptz NULL,
+            PRIMARY KEY (tenant_id, id)
+        );
+        CREATE INDEX ipn_deliveries_unverified ON ipn_deliveries (tenant_id, account, id) WHERE status <> 'verified';
+        CREATE INDEX ipn_deliveries_unprocessed ON ipn_deliveries (received_at) WHERE status = 'received';
+        CREATE TABLE events (
+            tenant_id text NOT NULL,
+            id bigserial NOT NULL,
+            account text NOT NULL,
+            role text NOT NULL,
+            receipt text NOT NULL,
+            transaction_type text NOT NULL,
+            transaction_time_ms bigint NOT NULL,
+            kind text NOT NULL,
+            vendor text NULL,
+            affiliate text NULL,
+            utc_offset_minutes int NULL,
+            transaction_time_text text NULL,
+            currency text NULL,
+            total_account_amount numeric NULL,
+            total_order_amount numeric NULL,
+            total_tax_amount numeric NULL,
+            total_shipping_amount numeric NULL,
+            payment_method text NULL,
+            upsell_original_receipt text NULL,
+            attempt_count int NULL,
+            version text NULL,
+            document jsonb NULL,
+            source text NOT NULL CHECK (source IN ('ipn', 'csv')),
+            csv_confirmed_at timestamptz NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, id),
+            UNIQUE (tenant_id, account, role, receipt, transaction_type, transaction_time_ms)
+        );
+        CREATE TABLE event_lines (
+            tenant_id text NOT NULL,
+            account text NOT NULL,
+            role text NOT NULL,
+            receipt text NOT NULL,
+            transaction_type text NOT NULL,
+            transaction_time_ms bigint NOT NULL,
+            item_no text NOT NULL,
+            event_id bigint NOT NULL,
+            product_title text NULL,
+            line_item_type text NULL,
+            quantity int NULL,
+            account_amount numeric NULL,
+            product_price numeric NULL,
+            tax_amount numeric NULL,
+            shipping_amount numeric NULL,
+            affiliate_payout numeric NULL,
+            recurring boolean NULL,
+            payment_plan jsonb NULL,
+            source text NOT NULL CHECK (source IN ('ipn', 'csv')),
+            csv_confirmed_at timestamptz NULL,
+            csv_upload_id text NULL,
+            extra jsonb NULL,
+            PRIMARY KEY (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no)
+        );
+        """,
+        // 3: append the next migration here, as one more string literal.
     ]
 
     /// The schema version this build expects.

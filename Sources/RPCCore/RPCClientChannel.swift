@@ -32,7 +32,30 @@ public final class RPCClientChannel: Sendable {
 
     /// A unary call: one request message, one reply message.
     public func unary(methodIndex: UInt32, request: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
-        let connection = try await self.connection()
+        // A connection can close between being handed out and the call being written (the server's
+        // idle timeout, a restart). Nothing was sent then, so one retry on a new connection is safe.
+        for attempt in 0..<2 {
+            let connection = try await self.connection()
+            do {
+                return try await self.unary(on: connection, methodIndex: methodIndex, request: request, timeout: timeout)
+            } catch is CallNotSent {
+                self.forget(connection)
+                if attempt == 1 { break }
+            }
+        }
+        throw RPCError(.unavailable, "the connection to the server is closed")
+    }
+
+    /// Drops a connection found closed, so the next call opens a new one.
+    private func forget(_ connection: Connection) {
+        self.state.withLockedValue { state in
+            if case .ready(let current) = state, current.channel === connection.channel {
+                state = .idle
+            }
+        }
+    }
+
+    private func unary(on connection: Connection, methodIndex: UInt32, request: [UInt8], timeout: Duration?) async throws -> [UInt8] {
         let timeout = timeout ?? self.configuration.defaultCallTimeout
         let promise = connection.channel.eventLoop.makePromise(of: [UInt8].self)
         let requestID = NIOLockedValueBox<UInt32?>(nil)

@@ -1,6 +1,9 @@
 import IngestMessages
 import NIOCore
 
+/// A call found its connection closed before anything was written: safe to send on a new one.
+struct CallNotSent: Error {}
+
 /// The client side of one connection: matches replies to calls by request id. Event-loop bound.
 final class RPCClientConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ReplyFrame
@@ -50,7 +53,7 @@ final class RPCClientConnectionHandler: ChannelInboundHandler {
         call: PendingCall
     ) -> UInt32? {
         guard let context = self.context, !self.closed else {
-            call.promise.fail(RPCError(.unavailable, "the connection to the server is closed"))
+            call.promise.fail(CallNotSent())
             return nil
         }
         var requestID = self.nextRequestID

@@ -77,7 +77,13 @@ public final class RPCClientStream: Sendable {
             }
             let id = try await idPromise.futureResult.get()
             self.state.withLockedValue { $0.requestID = id }
-            if id == nil { _ = try await self.promise.futureResult.get() }
+            if id == nil {
+                do {
+                    _ = try await self.promise.futureResult.get()
+                } catch is CallNotSent {
+                    throw RPCError(.unavailable, "the connection to the server is closed")
+                }
+            }
         } else {
             guard let requestID = self.state.withLockedValue({ $0.requestID }) else { return }
             let sent = try await connection.channel.eventLoop.submit {

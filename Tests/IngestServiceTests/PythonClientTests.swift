@@ -18,34 +18,24 @@ struct PythonClientTests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+    static func run(_ arguments: [String]) async throws -> Outcome {
+        let (status, stdout, stderr) = try await runProgram("/usr/bin/env", ["python3", Self.script] + arguments)
         let replies = String(decoding: stdout, as: UTF8.self).split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
-        return Outcome(exitCode: process.terminationStatus, replies: replies, stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(exitCode: status, replies: replies, stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test func stockClientStoresASecretAndReadsTheWebhookURL() async throws {
         try await withService { service in
             let tenant = ServiceTestDatabase.uniqueTenant()
             let port = "\(service.port)"
-            let stored = try Self.run(["127.0.0.1", port, "store-secret", tenant, "acme", "S3CR3TKEY"])
+            let stored = try await Self.run(["127.0.0.1", port, "store-secret", tenant, "acme", "S3CR3TKEY"])
             #expect(stored.exitCode == 0, "\(stored.stderr)")
             #expect(stored.replies.first?["stored"] as? Bool == true)
             #expect(stored.replies.first?["key_version"] as? Int == 1)
 
-            let url = try Self.run(["127.0.0.1", port, "webhook-url", tenant, "acme"])
+            let url = try await Self.run(["127.0.0.1", port, "webhook-url", tenant, "acme"])
             #expect(url.exitCode == 0, "\(url.stderr)")
             let stockURL = try #require(url.replies.first?["url"] as? String)
             #expect(url.replies.first?["secret_stored"] as? Bool == true)
@@ -56,7 +46,7 @@ struct PythonClientTests {
 
     @Test func stockClientReadsTheReasonForAFailedCall() async throws {
         try await withService { service in
-            let outcome = try Self.run(["127.0.0.1", "\(service.port)", "store-secret", ServiceTestDatabase.uniqueTenant(), "acme", "s3cr3t"])
+            let outcome = try await Self.run(["127.0.0.1", "\(service.port)", "store-secret", ServiceTestDatabase.uniqueTenant(), "acme", "s3cr3t"])
             #expect(outcome.exitCode == 1, "a failed call, not a protocol violation: \(outcome.stderr)")
             let error = try #require(outcome.replies.first?["error"] as? [String: Any])
             #expect(error["code"] as? Int == 3)
@@ -66,7 +56,7 @@ struct PythonClientTests {
 
     @Test func stockClientPipelinesTwoCallsInOneSegment() async throws {
         try await withService { service in
-            let outcome = try Self.run(["127.0.0.1", "\(service.port)", "pipeline", ServiceTestDatabase.uniqueTenant(), "acme", "PIPE1"])
+            let outcome = try await Self.run(["127.0.0.1", "\(service.port)", "pipeline", ServiceTestDatabase.uniqueTenant(), "acme", "PIPE1"])
             #expect(outcome.exitCode == 0, "\(outcome.stderr)")
             #expect(Set(outcome.replies.compactMap { $0["request_id"] as? Int }) == [1, 2])
         }
@@ -74,7 +64,7 @@ struct PythonClientTests {
 
     @Test func stockClientHealthCheck() async throws {
         try await withService { service in
-            let outcome = try Self.run(["127.0.0.1", "\(service.port)", "check", "database"])
+            let outcome = try await Self.run(["127.0.0.1", "\(service.port)", "check", "database"])
             #expect(outcome.exitCode == 0, "\(outcome.stderr)")
             #expect(outcome.replies.first?["status"] as? Int == 1)
         }

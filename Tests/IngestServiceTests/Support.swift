@@ -1,4 +1,5 @@
 import CryptoPrimitives
+import Dispatch
 import Foundation
 import NIOCore
 import IngestClient
@@ -73,7 +74,7 @@ struct RunningService {
         var configuration = IngestServiceConfiguration()
         configuration.rpc.port = 0
         configuration.databaseURL = ServiceTestDatabase.conninfo!
-        configuration.databasePoolSize = 4
+        configuration.databasePoolSize = 2
         configuration.publicBaseURL = "https://ingest.example.test"
         configure(&configuration)
         let keyring = try MasterKeyring(parsing: "test:" + Crypto.lowercaseHex(Crypto.randomBytes(32)))
@@ -116,5 +117,31 @@ func expectRPCError(_ code: RPCStatusCode, messageContains fragment: String = ""
         #expect(!error.message.isEmpty, "every error says why")
     } catch {
         Issue.record("expected RPCError \(code.name), got \(error)")
+    }
+}
+
+/// Runs a program to completion on a Dispatch thread: a blocking wait on the two cooperative
+/// threads would starve the in-process servers the program talks to.
+func runProgram(_ path: String, _ arguments: [String], captureOutput: Bool = true) async throws -> (status: Int32, stdout: Data, stderr: Data) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = captureOutput ? out : FileHandle.nullDevice
+            process.standardError = captureOutput ? err : FileHandle.nullDevice
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            let stdout = captureOutput ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+            let stderr = captureOutput ? err.fileHandleForReading.readDataToEndOfFile() : Data()
+            process.waitUntilExit()
+            continuation.resume(returning: (process.terminationStatus, stdout, stderr))
+        }
     }
 }

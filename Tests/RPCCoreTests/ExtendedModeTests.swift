@@ -79,11 +79,12 @@ import Testing
         let client = self.client(server)
         let started = ContinuousClock.now
         await #expect {
-            _ = try await client.unary(methodIndex: TestMethods.sleep, request: TestMethods.message(5000).serializedBytes(), timeout: .milliseconds(100))
+            _ = try await client.unary(methodIndex: TestMethods.sleep, request: TestMethods.message(60_000).serializedBytes(), timeout: .milliseconds(100))
         } throws: { error in
             (error as? RPCError)?.code == .deadlineExceeded
         }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // The deadline ended the call, not the handler's minute-long sleep.
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(try await self.echo(client, 1, "after") == TestMethods.message(1, "after"))
         await client.close()
         await server.shutdown()
@@ -157,7 +158,8 @@ import Testing
     }
 
     @Test func gracefulShutdownFinishesInFlightCallsAndRefusesNewOnes() async throws {
-        let server = try await startTestServer()
+        let probe = CancellationProbe()
+        let server = try await startTestServer(probe: probe)
         let client = self.client(server)
         try await client.connect()
         let inFlight = (0..<5).map { index in
@@ -165,7 +167,9 @@ import Testing
                 try await client.unary(methodIndex: TestMethods.sleep, request: TestMethods.message(400, "\(index)").serializedBytes())
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        while probe.started.withLockedValue({ $0 }) < 5 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         await server.shutdown()
         for (index, task) in inFlight.enumerated() {
             let reply = try CallError(serializedBytes: try await task.value)

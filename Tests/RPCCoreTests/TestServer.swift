@@ -24,6 +24,8 @@ enum TestMethods {
 /// Counts handler cancellations, to show that deadlines and CANCEL reach the handler.
 final class CancellationProbe: Sendable {
     let cancelled = NIOLockedValueBox(0)
+    /// Sleep calls that reached their handler.
+    let started = NIOLockedValueBox(0)
 }
 
 func makeTestRouter(probe: CancellationProbe = CancellationProbe()) -> RPCRouter {
@@ -35,6 +37,7 @@ func makeTestRouter(probe: CancellationProbe = CancellationProbe()) -> RPCRouter
     }
     router.unary(TestMethods.echo, "Echo") { (request: CallError, _) in request }
     router.unary(TestMethods.sleep, "Sleep") { (request: CallError, _) in
+        probe.started.withLockedValue { $0 += 1 }
         do {
             try await Task.sleep(for: .milliseconds(Int(request.code)))
         } catch {

@@ -121,7 +121,7 @@ DECODERS = {STORE_SECRET: dec_store_secret, GET_WEBHOOK_URL: dec_webhook_url, CH
 
 class Conn:
     def __init__(self, host, port):
-        self.sock = socket.create_connection((host, port), timeout=10)
+        self.sock = socket.create_connection((host, port), timeout=60)
 
     def send_all(self, frames):
         self.sock.sendall(b"".join(REQ_HDR.pack(m, len(b), rid) + b for m, rid, b in frames))

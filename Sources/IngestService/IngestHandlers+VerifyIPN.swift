@@ -1,0 +1,174 @@
+import ClickBank
+import Foundation
+import IngestMessages
+import IngestStore
+import Logging
+import RPCCore
+
+extension IngestHandlers {
+    /// VerifyIPN: store the raw body durably, then decrypt and verify it with the endpoint's current
+    /// secret key (or a previous one within its grace period), and record the event once.
+    func verifyIPN(_ request: VerifyIPNRequest, _ context: RPCCallContext) async throws -> VerifyIPNResponse {
+        let endpoint = try await self.resolveEndpoint(request)
+        guard request.body.count <= self.configuration.maxIPNBodyBytes else {
+            throw ServiceError(
+                .resourceExhausted,
+                "notification body of \(request.body.count) bytes is over the limit of \(self.configuration.maxIPNBodyBytes)"
+            )
+        }
+        guard !request.body.isEmpty else {
+            throw ServiceError.invalidArgument("the notification body is empty")
+        }
+        let receivedAtMs = request.receivedAtMs > 0 ? request.receivedAtMs : Self.nowMilliseconds()
+        // Durable before anything else happens to it: whatever decryption or parsing does, the
+        // body is kept and can be verified again.
+        let deliveryID = try await self.storeCall {
+            try await self.store.recordDelivery(
+                tenant: endpoint.tenant, account: endpoint.account, receivedAtMs: receivedAtMs,
+                contentType: request.contentType, body: request.body
+            )
+        }
+        var logger = context.logger
+        logger[metadataKey: "tenant"] = "\(endpoint.tenant)"
+        logger[metadataKey: "account"] = "\(endpoint.account)"
+        logger[metadataKey: "delivery_id"] = "\(deliveryID)"
+        return try await self.process(
+            Delivery(id: deliveryID, body: request.body, contentType: request.contentType),
+            tenant: endpoint.tenant, account: endpoint.account, recordFailure: true, logger: logger
+        )
+    }
+
+    struct Delivery {
+        var id: Int64
+        var body: [UInt8]
+        var contentType: String
+    }
+
+    /// Verifies a stored delivery and records the outcome. `recordFailure` is false when
+    /// re-verifying a delivery that already counts as rejected.
+    func process(
+        _ delivery: Delivery, tenant: String, account: String, recordFailure: Bool, logger: Logger
+    ) async throws -> VerifyIPNResponse {
+        var response = VerifyIPNResponse()
+        response.deliveryId = delivery.id
+        let secrets = try await self.storeCall { try await self.store.activeSecrets(tenant: tenant, account: account) }
+        guard !secrets.isEmpty else {
+            response.failure = .noSecret
+            response.failureDetail = "no ClickBank secret key is stored for this account yet; the notification is kept and verified when one is stored"
+            if recordFailure {
+                try await self.storeCall {
+                    try await self.store.recordFailed(
+                        deliveryID: delivery.id, tenant: tenant, account: account,
+                        failure: "no_secret", detail: response.failureDetail
+                    )
+                }
+            }
+            logger.notice("notification kept unverified: no secret key stored")
+            return response
+        }
+
+        var firstFailure: IPNFailure?
+        for secret in secrets {
+            let key = try self.keyring.open(
+                secret.sealed, keyID: secret.masterKeyID, context: Self.secretSealingContext(tenant: tenant, account: account)
+            )
+            do {
+                let notification = try IPNVerifier.verify(
+                    body: delivery.body, contentType: delivery.contentType, secretKey: String(decoding: key, as: UTF8.self)
+                )
+                try Self.checkAccount(notification, account: account)
+                let recorded = try await self.storeCall {
+                    try await self.store.recordVerified(
+                        deliveryID: delivery.id, tenant: tenant, account: account,
+                        notification: notification, keyVersion: secret.version
+                    )
+                }
+                response.verified = true
+                response.keyVersion = UInt32(secret.version)
+                response.duplicate = recorded.duplicate
+                response.test = recorded.isTest
+                response.notification = NotificationMessage.make(from: notification)
+                logger.info(
+                    "notification verified",
+                    metadata: [
+                        "receipt": "\(notification.receipt)", "type": "\(notification.transactionType)",
+                        "duplicate": "\(recorded.duplicate)", "key_version": "\(secret.version)",
+                    ]
+                )
+                return response
+            } catch let failure as IPNFailure {
+                // The current key's verdict is the one to report; older keys only get a chance.
+                if firstFailure == nil { firstFailure = failure }
+            }
+        }
+
+        let failure = firstFailure ?? .malformedBody("unknown")
+        response.failure = NotificationMessage.failure(failure)
+        response.failureDetail = failure.detail
+        if recordFailure {
+            try await self.storeCall {
+                try await self.store.recordFailed(
+                    deliveryID: delivery.id, tenant: tenant, account: account, failure: failure.code, detail: failure.detail
+                )
+            }
+        }
+        logger.notice("notification failed verification", metadata: ["failure": "\(failure.code)"])
+        return response
+    }
+
+    /// A notification must be addressed to the account this endpoint serves: the vendor for VENDOR
+    /// notifications, the affiliate for AFFILIATE ones. (CBC has no MAC, so this is one of the checks
+    /// that make a forged or misrouted body fail.)
+    static func checkAccount(_ notification: ClickBankNotification, account: String) throws(IPNFailure) {
+        let role = notification.role.uppercased()
+        guard role == "VENDOR" || role == "AFFILIATE" else { return }
+        let receiver = notification.receivingAccount.lowercased()
+        if receiver != account.lowercased() {
+            throw .vendorMismatch(expected: account, got: receiver)
+        }
+    }
+
+    private func resolveEndpoint(_ request: VerifyIPNRequest) async throws -> (tenant: String, account: String) {
+        if !request.token.isEmpty {
+            // A malformed token is unknown without a database lookup.
+            guard WebhookTokens.isWellFormed(request.token) else {
+                throw ServiceError.notFound("unknown webhook token")
+            }
+            let owner = try await self.storeCall {
+                try await self.store.resolveToken(tokenHash: WebhookTokens.lookupHash(request.token))
+            }
+            guard let owner else { throw ServiceError.notFound("unknown webhook token") }
+            return (owner.tenant, owner.account)
+        }
+        guard !request.tenantId.isEmpty || !request.account.isEmpty else {
+            throw ServiceError.invalidArgument("give the webhook token, or tenant_id and account")
+        }
+        return (try Identifiers.tenant(request.tenantId), try Identifiers.account(request.account))
+    }
+
+    /// Re-verifies the kept notifications that failed (no secret yet, or the wrong one) after a new
+    /// secret key was stored. Returns how many now verified.
+    func reverifyFailedDeliveries(tenant: String, account: String, logger: Logger) async throws -> Int {
+        var verified = 0
+        var afterID: Int64 = 0
+        while true {
+            let batch = try await self.storeCall {
+                try await self.store.deliveriesToReverify(tenant: tenant, account: account, afterID: afterID, limit: 200)
+            }
+            guard !batch.isEmpty else { break }
+            for stored in batch {
+                afterID = max(afterID, stored.id)
+                let outcome = try await self.process(
+                    Delivery(id: stored.id, body: stored.body, contentType: stored.contentType),
+                    tenant: tenant, account: account, recordFailure: false, logger: logger
+                )
+                if outcome.verified { verified += 1 }
+            }
+        }
+        return verified
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}

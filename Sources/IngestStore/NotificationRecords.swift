@@ -1,0 +1,20 @@
+/// What recording a verified notification did.
+public struct RecordedNotification: Sendable, Hashable {
+    /// The event the notification proves; nil for a Test IPN.
+    public var eventID: Int64?
+    /// The event was already stored (a redelivery, a concurrent duplicate, or a CSV import).
+    public var duplicate: Bool
+    public var isTest: Bool
+    /// Line items this call inserted.
+    public var linesInserted: Int
+}
+
+/// A kept raw delivery, for re-verification.
+public struct StoredDelivery: Sendable, Hashable {
+    public var tenant: String
+    public var account: String
+    public var id: Int64
+    public var contentType: String
+    public var body: [UInt8]
+    public var receivedAtMs: Int64
+}

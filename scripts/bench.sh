@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make bench`: release builds of server and load generator on loopback; prints markdown tables
+# (README.md shows the measured ones). Everything it starts runs on 127.0.0.1 and is stopped at
+# the end. BENCH_SECONDS sets each run's length (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${BENCH_SECONDS:-5}
+
+swift build -c release --product cbingest
+swift build -c release --product cbingest-bench
+bin=$(swift build -c release --show-bin-path)
+
+mkdir -p .run
+work=$(mktemp -d "$PWD/.run/bench.XXXXXX")
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    scripts/pg.sh stop "$work/pg" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+pg_port=$(scripts/free-port.sh)
+export DATABASE_URL=$(scripts/pg.sh start "$work/pg" "$pg_port")
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/master.key")
+rpc_port=$(scripts/free-port.sh)
+http_port=$(scripts/free-port.sh)
+echo_port=$(scripts/free-port.sh)
+
+CBINGEST_MASTER_KEY_FILE="$work/master.key" CBINGEST_LOG_LEVEL=error \
+    "$bin/cbingest" serve --rpc-port "$rpc_port" --http-port "$http_port" >"$work/serve.log" 2>&1 &
+server_pid=$!
+pids+=("$server_pid")
+"$bin/cbingest-bench" echo-server --port "$echo_port" >/dev/null &
+echo_pid=$!
+pids+=("$echo_pid")
+for _ in $(seq 100); do
+    "$bin/cbingest" health --server "127.0.0.1:$rpc_port" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+client=(--server "127.0.0.1:$rpc_port")
+printf '%s' SYNTHKEY0000TEST | "$bin/cbingest" secret set --tenant bench --account synthvend "${client[@]}" >/dev/null
+url=$("$bin/cbingest" webhook-url --tenant bench --account synthvend "${client[@]}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+path="/${url#*://*/}"
+
+echo
+echo "RPC ($seconds s per row; server: cbingest release build; one connection per caller)"
+echo
+echo "| call | callers | calls/s | p50 ms | p99 ms | server RSS MB | failed |"
+echo "|---|---|---|---|---|---|---|"
+"$bin/cbingest-bench" rpc --port "$echo_port" --call echo --label "bare frame echo" --seconds "$seconds" --server-pid "$echo_pid"
+"$bin/cbingest-bench" rpc --port "$rpc_port" --call check --label "health check" --seconds "$seconds" --server-pid "$server_pid"
+"$bin/cbingest-bench" rpc --port "$rpc_port" --call webhook-url --tenant bench --account synthvend --label "GetWebhookURL" --seconds "$seconds" --server-pid "$server_pid"
+
+template=$(mktemp "$work/template.XXXXXX")
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["expected"]["plaintext"], end="")' \
+    ../shared/vectors/ipn/v7_sale_vendor.json > "$template"
+echo
+echo "Gateway (HTTP POST of real encrypted v7 bodies, distinct receipts, 10% redeliveries; keep-alive)"
+echo
+echo "| call | connections | verified+stored/s | p50 ms | p99 ms | server RSS MB | non-200 |"
+echo "|---|---|---|---|---|---|---|"
+"$bin/cbingest-bench" gateway --port "$http_port" --path "$path" --template "$template" --seconds "$seconds" --server-pid "$server_pid"
+stored=$(psql "$DATABASE_URL" -qAtc "SELECT count(*) FROM ipn_deliveries WHERE tenant_id = 'bench' AND status = 'verified'")
+echo
+echo "verified deliveries stored: $stored; server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' /proc/$server_pid/status)"
