@@ -11,13 +11,19 @@ public final class IngestApplication: Sendable {
     public let configuration: IngestServiceConfiguration
     public let rpcServer: RPCServer
     let store: IngestStore
+    let handlers: IngestHandlers
     let logger: Logger
     private let stopped = NIOLockedValueBox(false)
+    private let sweeper: NIOLockedValueBox<Task<Void, Never>?> = NIOLockedValueBox(nil)
 
-    private init(configuration: IngestServiceConfiguration, rpcServer: RPCServer, store: IngestStore, logger: Logger) {
+    private init(
+        configuration: IngestServiceConfiguration, rpcServer: RPCServer, store: IngestStore, handlers: IngestHandlers,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.rpcServer = rpcServer
         self.store = store
+        self.handlers = handlers
         self.logger = logger
     }
 
@@ -39,7 +45,11 @@ public final class IngestApplication: Sendable {
                 "cbingest RPC listening",
                 metadata: ["address": "\(rpcServer.localAddress.map { "\($0)" } ?? "?")"]
             )
-            return IngestApplication(configuration: configuration, rpcServer: rpcServer, store: store, logger: logger)
+            let application = IngestApplication(
+                configuration: configuration, rpcServer: rpcServer, store: store, handlers: handlers, logger: logger
+            )
+            application.startRecoverySweep()
+            return application
         } catch {
             await store.shutdown()
             throw error
@@ -47,6 +57,25 @@ public final class IngestApplication: Sendable {
     }
 
     public var rpcAddress: SocketAddress? { self.rpcServer.localAddress }
+
+    /// Every `recoverySweepInterval`, verifies notifications stored but never processed (a crash
+    /// between storing and verifying). Deliveries younger than the interval are left to their own call.
+    private func startRecoverySweep() {
+        guard let interval = self.configuration.recoverySweepInterval else { return }
+        let handlers = self.handlers
+        let task = Task {
+            while !Task.isCancelled {
+                _ = await handlers.recoverUnprocessedDeliveries(olderThanSeconds: Int(interval.components.seconds))
+                try? await Task.sleep(for: interval)
+            }
+        }
+        self.sweeper.withLockedValue { $0 = task }
+    }
+
+    /// Runs the recovery sweep now (tests, operators); returns how many deliveries it processed.
+    public func recoverUnprocessedDeliveries(olderThanSeconds: Int) async -> Int {
+        await self.handlers.recoverUnprocessedDeliveries(olderThanSeconds: olderThanSeconds)
+    }
 
     /// Graceful stop: no new connections, in-flight calls finish (bounded), then the pool closes.
     public func shutdown() async {
@@ -56,6 +85,7 @@ public final class IngestApplication: Sendable {
         }
         guard !alreadyStopped else { return }
         self.logger.info("shutting down")
+        self.sweeper.withLockedValue { $0?.cancel() }
         await self.rpcServer.shutdown()
         await self.store.shutdown()
         self.logger.info("stopped")

@@ -172,3 +172,43 @@ extension IngestHandlers {
         Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }
+
+extension IngestHandlers {
+    /// Verifies deliveries that were stored but never processed (the process stopped between storing
+    /// the raw body and recording the outcome). Idempotent: a delivery already recorded is left as it
+    /// is. A delivery that can't be processed now (its secret sealed under a master key that is not
+    /// configured, the database gone) is skipped and tried again by a later sweep.
+    func recoverUnprocessedDeliveries(olderThanSeconds: Int) async -> Int {
+        var recovered = 0
+        var skipped = Set<Int64>()
+        while true {
+            let batch: [StoredDelivery]
+            do {
+                batch = try await self.store.unprocessedDeliveries(olderThanSeconds: olderThanSeconds, limit: 200 + skipped.count)
+            } catch {
+                self.logger.warning("recovery sweep could not read deliveries", metadata: ["error": "\(error)"])
+                break
+            }
+            let pending = batch.filter { !skipped.contains($0.id) }
+            guard !pending.isEmpty else { break }
+            for stored in pending {
+                var logger = self.logger
+                logger[metadataKey: "delivery_id"] = "\(stored.id)"
+                do {
+                    _ = try await self.process(
+                        Delivery(id: stored.id, body: stored.body, contentType: stored.contentType),
+                        tenant: stored.tenant, account: stored.account, recordFailure: true, logger: logger
+                    )
+                    recovered += 1
+                } catch {
+                    skipped.insert(stored.id)
+                    logger.warning("recovery sweep skipped a delivery", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        if recovered > 0 {
+            self.logger.notice("recovered unprocessed notifications", metadata: ["count": "\(recovered)"])
+        }
+        return recovered
+    }
+}

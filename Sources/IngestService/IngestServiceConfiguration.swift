@@ -17,5 +17,9 @@ public struct IngestServiceConfiguration: Sendable {
     /// Largest notification body VerifyIPN accepts (the gateway checks the same cap first).
     public var maxIPNBodyBytes: Int = 64 * 1024
 
+    /// How often stored-but-unprocessed notifications are looked for, and how old they must be;
+    /// nil turns the periodic sweep off.
+    public var recoverySweepInterval: Duration? = .seconds(60)
+
     public init() {}
 }

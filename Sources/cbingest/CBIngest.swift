@@ -18,6 +18,8 @@ struct CBIngest: AsyncParsableCommand {
             ServeCommand.self,
             SecretCommand.self,
             WebhookURLCommand.self,
+            VerifyIPNCommand.self,
+            GatewayCommand.self,
             HealthCommand.self,
         ]
     )

@@ -17,14 +17,18 @@ struct ClientOptions: ParsableArguments {
     var timeout: Int = 30
 
     func makeClient() throws -> IngestClient {
-        let parts = self.server.split(separator: ":")
+        try Self.makeClient(server: self.server, timeoutSeconds: self.timeout, authTokenFile: self.authTokenFile, name: "cbingest-cli")
+    }
+
+    static func makeClient(server: String, timeoutSeconds: Int, authTokenFile: String?, name: String) throws -> IngestClient {
+        let parts = server.split(separator: ":")
         guard parts.count >= 2, let port = Int(parts.last!), (1...65535).contains(port) else {
-            throw ValidationError("--server must be HOST:PORT, for example 127.0.0.1:7600")
+            throw ValidationError("the server address must be HOST:PORT, for example 127.0.0.1:7600")
         }
         var configuration = RPCClientConfiguration(host: parts.dropLast().joined(separator: ":"), port: port)
-        configuration.defaultCallTimeout = .seconds(self.timeout)
-        configuration.clientName = "cbingest-cli"
-        configuration.authToken = try Self.authToken(file: self.authTokenFile)
+        configuration.defaultCallTimeout = .seconds(timeoutSeconds)
+        configuration.clientName = name
+        configuration.authToken = try Self.authToken(file: authTokenFile)
         return IngestClient(configuration: configuration)
     }
 

@@ -76,6 +76,8 @@ struct RunningService {
         configuration.databaseURL = ServiceTestDatabase.conninfo!
         configuration.databasePoolSize = 2
         configuration.publicBaseURL = "https://ingest.example.test"
+        // Each test service has its own master key: a periodic sweep would trip over other tests' rows.
+        configuration.recoverySweepInterval = nil
         configure(&configuration)
         let keyring = try MasterKeyring(parsing: "test:" + Crypto.lowercaseHex(Crypto.randomBytes(32)))
         let logs = LogCapture()

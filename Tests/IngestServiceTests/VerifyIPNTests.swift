@@ -1,6 +1,8 @@
 import ClickBank
 import Foundation
 import IngestClient
+import IngestService
+import IngestStore
 import LibPQ
 import Testing
 
@@ -240,10 +242,41 @@ struct VerifyIPNTests {
         }
     }
 
+    static func nowMs() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1000)
+    }
+
     static func document(of name: String) throws -> String {
         let data = try Data(contentsOf: IPNVector.directory.appendingPathComponent(name + ".json"))
         let vector = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let expected = try #require(vector["expected"] as? [String: Any])
         return try #require(expected["plaintext"] as? String)
+    }
+}
+
+@Suite(.requiresDatabase, .timeLimit(.minutes(2)))
+struct RecoverySweepTests {
+    @Test func deliveryStoredButNeverProcessedIsVerifiedByTheSweep() async throws {
+        try await withService { service in
+            let vector = IPNVector.named("v7_upsell")
+            let (tenant, _) = try await VerifyIPNTests.endpoint(service, account: "synthvend", secret: vector.secretKey)
+            // As if the process died right after storing the raw body, two minutes ago.
+            let store = try await IngestStore.connect(conninfo: ServiceTestDatabase.conninfo!, poolSize: 1)
+            let id = try await store.recordDelivery(
+                tenant: tenant, account: "synthvend", receivedAtMs: VerifyIPNTests.nowMs() - 120_000,
+                contentType: "application/json", body: vector.body
+            )
+            await store.shutdown()
+            #expect(await service.application.recoverUnprocessedDeliveries(olderThanSeconds: 60) >= 1)
+            let rows = try ServiceTestDatabase.connect().execute(
+                "SELECT status FROM ipn_deliveries WHERE tenant_id = $1 AND id = $2", [.text(tenant), .init(id)]
+            )
+            #expect(rows[0, 0] == "verified")
+            let state = try await service.client.getWebhookURL(tenantID: tenant, account: "synthvend")
+            #expect(state.acceptedNotifications == 1)
+            // A second sweep finds nothing of this tenant's to do and changes nothing.
+            _ = await service.application.recoverUnprocessedDeliveries(olderThanSeconds: 60)
+            #expect(try await service.client.getWebhookURL(tenantID: tenant, account: "synthvend").acceptedNotifications == 1)
+        }
     }
 }
