@@ -9,7 +9,6 @@ extension IngestHandlers {
     /// VerifyIPN: store the raw body durably, then decrypt and verify it with the endpoint's current
     /// secret key (or a previous one within its grace period), and record the event once.
     func verifyIPN(_ request: VerifyIPNRequest, _ context: RPCCallContext) async throws -> VerifyIPNResponse {
-        let endpoint = try await self.resolveEndpoint(request)
         guard request.body.count <= self.configuration.maxIPNBodyBytes else {
             throw ServiceError(
                 .resourceExhausted,
@@ -20,21 +19,44 @@ extension IngestHandlers {
             throw ServiceError.invalidArgument("the notification body is empty")
         }
         let receivedAtMs = request.receivedAtMs > 0 ? request.receivedAtMs : Self.nowMilliseconds()
-        // Durable before anything else happens to it: whatever decryption or parsing does, the
-        // body is kept and can be verified again.
-        let deliveryID = try await self.storeCall {
-            try await self.store.recordDelivery(
-                tenant: endpoint.tenant, account: endpoint.account, receivedAtMs: receivedAtMs,
-                contentType: request.contentType, body: request.body
-            )
+        // The raw body is stored durably before anything interprets it: whatever decryption or
+        // parsing does, it is kept and can be verified again.
+        let tenant: String
+        let account: String
+        let deliveryID: Int64
+        let secrets: [SealedSecret]
+        if !request.token.isEmpty {
+            // A malformed token is unknown without a database lookup.
+            guard WebhookTokens.isWellFormed(request.token) else { throw ServiceError.notFound("unknown webhook token") }
+            let stored = try await self.storeCall {
+                try await self.store.recordDelivery(
+                    tokenHash: WebhookTokens.lookupHash(request.token), receivedAtMs: receivedAtMs,
+                    contentType: request.contentType, body: request.body
+                )
+            }
+            guard let stored else { throw ServiceError.notFound("unknown webhook token") }
+            (tenant, account, deliveryID, secrets) = (stored.tenant, stored.account, stored.deliveryID, stored.secrets)
+        } else {
+            guard !request.tenantId.isEmpty || !request.account.isEmpty else {
+                throw ServiceError.invalidArgument("give the webhook token, or tenant_id and account")
+            }
+            tenant = try Identifiers.tenant(request.tenantId)
+            account = try Identifiers.account(request.account)
+            deliveryID = try await self.storeCall {
+                try await self.store.recordDelivery(
+                    tenant: tenant, account: account, receivedAtMs: receivedAtMs,
+                    contentType: request.contentType, body: request.body
+                )
+            }
+            secrets = try await self.storeCall { try await self.store.activeSecrets(tenant: tenant, account: account) }
         }
         var logger = context.logger
-        logger[metadataKey: "tenant"] = "\(endpoint.tenant)"
-        logger[metadataKey: "account"] = "\(endpoint.account)"
+        logger[metadataKey: "tenant"] = "\(tenant)"
+        logger[metadataKey: "account"] = "\(account)"
         logger[metadataKey: "delivery_id"] = "\(deliveryID)"
         return try await self.process(
             Delivery(id: deliveryID, body: request.body, contentType: request.contentType),
-            tenant: endpoint.tenant, account: endpoint.account, recordFailure: true, logger: logger
+            tenant: tenant, account: account, secrets: secrets, recordFailure: true, logger: logger
         )
     }
 
@@ -47,11 +69,17 @@ extension IngestHandlers {
     /// Verifies a stored delivery and records the outcome. `recordFailure` is false when
     /// re-verifying a delivery that already counts as rejected.
     func process(
-        _ delivery: Delivery, tenant: String, account: String, recordFailure: Bool, logger: Logger
+        _ delivery: Delivery, tenant: String, account: String, secrets knownSecrets: [SealedSecret]? = nil,
+        recordFailure: Bool, logger: Logger
     ) async throws -> VerifyIPNResponse {
         var response = VerifyIPNResponse()
         response.deliveryId = delivery.id
-        let secrets = try await self.storeCall { try await self.store.activeSecrets(tenant: tenant, account: account) }
+        let secrets: [SealedSecret]
+        if let knownSecrets {
+            secrets = knownSecrets
+        } else {
+            secrets = try await self.storeCall { try await self.store.activeSecrets(tenant: tenant, account: account) }
+        }
         guard !secrets.isEmpty else {
             response.failure = .noSecret
             response.failureDetail = "no ClickBank secret key is stored for this account yet; the notification is kept and verified when one is stored"
@@ -126,24 +154,6 @@ extension IngestHandlers {
         if receiver != account.lowercased() {
             throw .vendorMismatch(expected: account, got: receiver)
         }
-    }
-
-    private func resolveEndpoint(_ request: VerifyIPNRequest) async throws -> (tenant: String, account: String) {
-        if !request.token.isEmpty {
-            // A malformed token is unknown without a database lookup.
-            guard WebhookTokens.isWellFormed(request.token) else {
-                throw ServiceError.notFound("unknown webhook token")
-            }
-            let owner = try await self.storeCall {
-                try await self.store.resolveToken(tokenHash: WebhookTokens.lookupHash(request.token))
-            }
-            guard let owner else { throw ServiceError.notFound("unknown webhook token") }
-            return (owner.tenant, owner.account)
-        }
-        guard !request.tenantId.isEmpty || !request.account.isEmpty else {
-            throw ServiceError.invalidArgument("give the webhook token, or tenant_id and account")
-        }
-        return (try Identifiers.tenant(request.tenantId), try Identifiers.account(request.account))
     }
 
     /// Re-verifies the kept notifications that failed (no secret yet, or the wrong one) after a new

@@ -19,6 +19,35 @@ extension IngestStore {
         }
     }
 
+    /// The VerifyIPN hot path in one round trip and one durable commit: resolves the webhook token,
+    /// keeps the raw body (before anything interprets it) and returns the secrets that may verify it,
+    /// current first. `nil` for an unknown or expired token, and then nothing is stored.
+    public func recordDelivery(
+        tokenHash: [UInt8], receivedAtMs: Int64, contentType: String, body: [UInt8]
+    ) async throws -> StoredDeliveryWithSecrets? {
+        try await self.run("storing a notification delivery") { connection in
+            let rows = try connection.execute(
+                cached: NotificationSQL.insertDeliveryByToken,
+                [.bytes(tokenHash), .init(receivedAtMs), .text(contentType), .bytes(body)]
+            )
+            guard rows.rowCount > 0 else { return nil }
+            guard let tenant = rows[0, 0], let account = rows[0, 1], let id = rows.int64(row: 0, column: 2) else {
+                throw IngestStoreError(code: .internal, operation: "decoding a delivery row")
+            }
+            var secrets: [SealedSecret] = []
+            for row in 0..<rows.rowCount {
+                guard let version = rows.int(row: row, column: 3) else { continue }  // no secret stored
+                guard let masterKeyID = rows[row, 4], let sealed = rows.bytes(row: row, column: 5) else {
+                    throw IngestStoreError(code: .internal, operation: "decoding a secret row")
+                }
+                secrets.append(
+                    SealedSecret(version: version, masterKeyID: masterKeyID, sealed: sealed, validUntilMs: rows.int64(row: row, column: 6))
+                )
+            }
+            return StoredDeliveryWithSecrets(tenant: tenant, account: account, deliveryID: id, secrets: secrets)
+        }
+    }
+
     /// Records a verified notification as one event with its line items, identified by the natural key
     /// (account, role, receipt, transaction type, instant, item). A redelivery or a concurrent duplicate
     /// finds the existing event: the unique index decides, never a check-then-insert. An event that a
@@ -59,7 +88,10 @@ extension IngestStore {
                 )
                 try tx.execute(
                     cached: NotificationSQL.countOnEndpoint,
-                    [.text(tenant), .text(account), .init(1), .init(status == "failed" ? -1 : 0), .init(receivedAtMs), .init(recorded.isTest)]
+                    [
+                        .text(tenant), .text(account), .init(1), .init(status == "failed" ? -1 : 0), .init(receivedAtMs),
+                        .init(recorded.isTest), .init(deliveryID),
+                    ]
                 )
                 return recorded
             }
@@ -80,7 +112,7 @@ extension IngestStore {
                 if status == "received" {
                     try tx.execute(
                         cached: NotificationSQL.countOnEndpoint,
-                        [.text(tenant), .text(account), .init(0), .init(1), .init(receivedAtMs), .init(false)]
+                        [.text(tenant), .text(account), .init(0), .init(1), .init(receivedAtMs), .init(false), .init(deliveryID)]
                     )
                 }
             }

@@ -9,7 +9,7 @@ public import LibPQ
 public enum Migrations {
     /// The migrations, oldest first.
     public static let all: [StaticString] = [
-        // 1: ClickBank secret versions, webhook endpoints and their URL tokens.
+        // 1: ClickBank secret versions, webhook endpoints, their counters and their URL tokens.
         """
         CREATE TABLE clickbank_secrets (
             tenant_id text NOT NULL,
@@ -27,11 +27,19 @@ public enum Migrations {
             tenant_id text NOT NULL,
             account text NOT NULL,
             created_at timestamptz NOT NULL DEFAULT now(),
-            test_seen_at timestamptz NULL,
-            last_notification_at timestamptz NULL,
+            PRIMARY KEY (tenant_id, account)
+        );
+        -- Notification counts per endpoint, spread over a few rows (shard = delivery id mod 16) so
+        -- that concurrent notifications for one endpoint don't queue on one row lock; readers sum them.
+        CREATE TABLE endpoint_counters (
+            tenant_id text NOT NULL,
+            account text NOT NULL,
+            shard smallint NOT NULL,
             accepted bigint NOT NULL DEFAULT 0,
             rejected bigint NOT NULL DEFAULT 0,
-            PRIMARY KEY (tenant_id, account)
+            last_notification_at timestamptz NULL,
+            test_seen_at timestamptz NULL,
+            PRIMARY KEY (tenant_id, account, shard)
         );
         CREATE TABLE webhook_tokens (
             token_hash bytea PRIMARY KEY,

@@ -18,3 +18,12 @@ public struct StoredDelivery: Sendable, Hashable {
     public var body: [UInt8]
     public var receivedAtMs: Int64
 }
+
+/// A raw delivery just stored through its webhook token, with the secrets that may verify it.
+public struct StoredDeliveryWithSecrets: Sendable, Hashable {
+    public var tenant: String
+    public var account: String
+    public var deliveryID: Int64
+    /// Current first, then previous versions still within their grace period; empty if none stored.
+    public var secrets: [SealedSecret]
+}

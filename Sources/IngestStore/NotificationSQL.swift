@@ -1,7 +1,11 @@
 /// Statements of the notification store (IngestStore+Notifications.swift). Constants with bind
 /// parameters only, prepared once per connection.
 enum NotificationSQL {
+    /// Keeps a raw body (creating the endpoint row when the caller named tenant and account directly).
     static let insertDelivery = """
+        WITH endpoint AS (
+            INSERT INTO webhook_endpoints (tenant_id, account) VALUES ($1, $2) ON CONFLICT DO NOTHING
+        )
         INSERT INTO ipn_deliveries (tenant_id, account, received_at, content_type, body)
         VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5)
         RETURNING id
@@ -75,19 +79,37 @@ enum NotificationSQL {
         WHERE tenant_id = $1 AND id = $2
         """
 
-    /// Counts a delivery on its endpoint. $3/$4: accepted/rejected increments (a replay moves one from
-    /// rejected to accepted), $5 received at (ms), $6 whether it proves the endpoint (a Test IPN).
+    /// Counts a delivery on its endpoint, on the counter shard of its id. $3/$4: accepted/rejected
+    /// increments (a replay moves one from rejected to accepted), $5 received at (ms), $6 whether it
+    /// proves the endpoint (a Test IPN), $7 the delivery id.
     static let countOnEndpoint = """
-        INSERT INTO webhook_endpoints (tenant_id, account, accepted, rejected, last_notification_at, test_seen_at)
-        VALUES ($1, $2, greatest($3::int8, 0), greatest($4::int8, 0), to_timestamp($5::float8 / 1000),
+        INSERT INTO endpoint_counters AS c (tenant_id, account, shard, accepted, rejected, last_notification_at, test_seen_at)
+        VALUES ($1, $2, ($7::int8 % 16)::int2, $3::int8, $4::int8, to_timestamp($5::float8 / 1000),
             CASE WHEN $6::bool THEN to_timestamp($5::float8 / 1000) END)
-        ON CONFLICT (tenant_id, account) DO UPDATE SET
-            accepted = webhook_endpoints.accepted + $3::int8,
-            rejected = greatest(webhook_endpoints.rejected + $4::int8, 0),
-            last_notification_at = greatest(webhook_endpoints.last_notification_at, EXCLUDED.last_notification_at),
-            test_seen_at = CASE WHEN $6::bool
-                THEN greatest(webhook_endpoints.test_seen_at, EXCLUDED.test_seen_at)
-                ELSE webhook_endpoints.test_seen_at END
+        ON CONFLICT (tenant_id, account, shard) DO UPDATE SET
+            accepted = c.accepted + $3::int8,
+            rejected = c.rejected + $4::int8,
+            last_notification_at = greatest(c.last_notification_at, EXCLUDED.last_notification_at),
+            test_seen_at = CASE WHEN $6::bool THEN greatest(c.test_seen_at, EXCLUDED.test_seen_at) ELSE c.test_seen_at END
+        """
+
+    /// The VerifyIPN hot path in one round trip and one durable commit: resolve the token, keep the
+    /// raw body, and read the secrets that may verify it (current first). No row: unknown token.
+    static let insertDeliveryByToken = """
+        WITH owner AS (
+            SELECT tenant_id, account FROM webhook_tokens
+            WHERE token_hash = $1::bytea AND (valid_until IS NULL OR valid_until > now())
+        ), delivery AS (
+            INSERT INTO ipn_deliveries (tenant_id, account, received_at, content_type, body)
+            SELECT tenant_id, account, to_timestamp($2::float8 / 1000), $3, $4 FROM owner
+            RETURNING tenant_id, account, id
+        )
+        SELECT d.tenant_id, d.account, d.id, s.version, s.master_key_id, s.sealed,
+            floor(extract(epoch FROM s.valid_until) * 1000)::int8
+        FROM delivery d
+        LEFT JOIN clickbank_secrets s ON s.tenant_id = d.tenant_id AND s.account = d.account
+            AND (s.valid_until IS NULL OR s.valid_until > now())
+        ORDER BY s.valid_until IS NULL DESC, s.version DESC
         """
 
     static let failedDeliveries = """

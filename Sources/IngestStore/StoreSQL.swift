@@ -77,16 +77,25 @@ enum StoreSQL {
         WHERE token_hash = $1::bytea AND (valid_until IS NULL OR valid_until > now())
         """
 
-    /// Endpoint counters plus whether a current secret exists.
+    /// Endpoint counters (summed over their shards) plus whether a current secret exists.
     static let endpointColumns = """
-        \(ms("e.created_at")), \(ms("e.test_seen_at")), \(ms("e.last_notification_at")), e.accepted, e.rejected,
+        \(ms("e.created_at")), \(ms("c.test_seen_at")), \(ms("c.last_notification_at")), c.accepted, c.rejected,
         EXISTS (SELECT 1 FROM clickbank_secrets s
                 WHERE s.tenant_id = e.tenant_id AND s.account = e.account AND s.valid_until IS NULL)
+        """
+
+    static let counters = """
+        CROSS JOIN LATERAL (
+            SELECT max(x.test_seen_at) AS test_seen_at, max(x.last_notification_at) AS last_notification_at,
+                coalesce(sum(x.accepted), 0)::int8 AS accepted, coalesce(sum(x.rejected), 0)::int8 AS rejected
+            FROM endpoint_counters x WHERE x.tenant_id = e.tenant_id AND x.account = e.account
+        ) c
         """
 
     static let endpointState = """
         SELECT \(endpointColumns)
         FROM webhook_endpoints e
+        \(counters)
         WHERE e.tenant_id = $1 AND e.account = $2
         """
 
@@ -95,6 +104,7 @@ enum StoreSQL {
     static let endpointView = """
         SELECT \(endpointColumns), t.*
         FROM webhook_endpoints e
+        \(counters)
         LEFT JOIN LATERAL (
             SELECT \(tokenColumns)
             FROM webhook_tokens w
@@ -106,15 +116,18 @@ enum StoreSQL {
         WHERE e.tenant_id = $1 AND e.account = $2
         """
 
-    /// Counts one notification; $3: accepted?, $4: was it ClickBank's test notification?
+    /// Counts one notification (on shard 0); $3: accepted?, $4: was it ClickBank's test notification?
     static let recordNotification = """
-        INSERT INTO webhook_endpoints AS e (tenant_id, account, accepted, rejected, last_notification_at, test_seen_at)
-        VALUES ($1, $2, CASE WHEN $3::bool THEN 1 ELSE 0 END, CASE WHEN $3::bool THEN 0 ELSE 1 END, now(),
+        WITH endpoint AS (
+            INSERT INTO webhook_endpoints (tenant_id, account) VALUES ($1, $2) ON CONFLICT DO NOTHING
+        )
+        INSERT INTO endpoint_counters AS c (tenant_id, account, shard, accepted, rejected, last_notification_at, test_seen_at)
+        VALUES ($1, $2, 0, CASE WHEN $3::bool THEN 1 ELSE 0 END, CASE WHEN $3::bool THEN 0 ELSE 1 END, now(),
                 CASE WHEN $4::bool THEN now() END)
-        ON CONFLICT (tenant_id, account) DO UPDATE SET
-            accepted = e.accepted + EXCLUDED.accepted,
-            rejected = e.rejected + EXCLUDED.rejected,
+        ON CONFLICT (tenant_id, account, shard) DO UPDATE SET
+            accepted = c.accepted + EXCLUDED.accepted,
+            rejected = c.rejected + EXCLUDED.rejected,
             last_notification_at = EXCLUDED.last_notification_at,
-            test_seen_at = COALESCE(EXCLUDED.test_seen_at, e.test_seen_at)
+            test_seen_at = COALESCE(EXCLUDED.test_seen_at, c.test_seen_at)
         """
 }

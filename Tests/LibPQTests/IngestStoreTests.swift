@@ -62,8 +62,8 @@ struct IngestStoreTests {
                 [.text(schema.name)]
             ).int(row: 0, column: 0)
         }
-        // schema_migrations plus three tables from each of migrations 1 and 2.
-        #expect(tables == 7)
+        // schema_migrations, four tables of migration 1 and three of migration 2.
+        #expect(tables == 8)
         await pool.shutdown()
     }
 

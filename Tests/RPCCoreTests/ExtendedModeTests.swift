@@ -68,7 +68,9 @@ import Testing
         #expect(reply.requestID == 7)
         let envelope = try ReplyEnvelope(serializedBytes: Array(reply.body.readableBytesView))
         #expect(envelope.flags & WireProtocol.flagEndStream != 0)
-        try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<500 where probe.cancelled.withLockedValue({ $0 }) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(probe.cancelled.withLockedValue { $0 } == 1)
         await peer.close()
         await server.shutdown()
@@ -97,14 +99,19 @@ import Testing
         let task = Task {
             try await client.unary(methodIndex: TestMethods.sleep, request: TestMethods.message(10_000).serializedBytes())
         }
-        try await Task.sleep(for: .milliseconds(200))
+        while probe.started.withLockedValue({ $0 }) < 1 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         task.cancel()
         await #expect {
             _ = try await task.value
         } throws: { error in
             (error as? RPCError)?.code == .cancelled
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // The CANCEL frame reaches the server and cancels the handler's task.
+        for _ in 0..<500 where probe.cancelled.withLockedValue({ $0 }) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(probe.cancelled.withLockedValue { $0 } == 1)
         await client.close()
         await server.shutdown()
