@@ -137,5 +137,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Runs against any running server (CBINGEST_IT_*): scripts/integration.sh, compose's `integration` profile.
+        .testTarget(name: "IntegrationTests", dependencies: ["IngestClient"], swiftSettings: swiftSettings),
     ]
 )
