@@ -61,41 +61,56 @@ extension IngestStore {
     public func recordVerified(
         deliveryID: Int64, tenant: String, account: String, notification: ClickBankNotification, keyVersion: Int
     ) async throws -> RecordedNotification {
-        try await self.run("recording a verified notification") { connection in
-            try connection.transaction { tx in
-                try tx.execute(cached: "SET LOCAL synchronous_commit = off")
-                let delivery = try tx.execute(cached: NotificationSQL.lockDelivery, [.text(tenant), .init(deliveryID)])
-                guard delivery.rowCount == 1, let status = delivery[0, 0], let receivedAtMs = delivery.int64(row: 0, column: 1) else {
-                    throw IngestStoreError(code: .internal, operation: "recording a notification for an unknown delivery")
-                }
-                if status == "verified" {
-                    // Already recorded (a replay raced a recovery sweep): report what it was.
-                    return RecordedNotification(
-                        eventID: delivery.int64(row: 0, column: 2), duplicate: true,
-                        isTest: delivery.bool(row: 0, column: 4) ?? false, linesInserted: 0
-                    )
-                }
-                var recorded = RecordedNotification(eventID: nil, duplicate: false, isTest: notification.isTestIPN, linesInserted: 0)
-                if !notification.isTestIPN {
-                    let (eventID, duplicate) = try Self.upsertEvent(tx, tenant: tenant, account: account, notification)
-                    recorded.eventID = eventID
-                    recorded.duplicate = duplicate
-                    recorded.linesInserted = try Self.upsertLines(tx, tenant: tenant, account: account, eventID: eventID, notification)
-                }
-                try tx.execute(
-                    cached: NotificationSQL.markVerified,
-                    [.text(tenant), .init(deliveryID), .init(keyVersion), .init(recorded.eventID), .init(recorded.isTest), .init(recorded.duplicate)]
-                )
-                try tx.execute(
-                    cached: NotificationSQL.countOnEndpoint,
-                    [
-                        .text(tenant), .text(account), .init(1), .init(status == "failed" ? -1 : 0), .init(receivedAtMs),
-                        .init(recorded.isTest), .init(deliveryID),
-                    ]
-                )
-                return recorded
+        let kind = notification.kind
+        let parameters: [PGParameter] = [
+            .text(tenant), .init(deliveryID), .text(account), .init(keyVersion), .init(notification.isTestIPN),
+            .text(notification.role), .text(notification.receipt), .text(notification.transactionType),
+            .init(notification.transactionTime.unixMilliseconds), .text("\(kind)"), .text(notification.vendor),
+            Self.optional(notification.affiliate), .init(notification.transactionTime.utcOffsetMinutes),
+            .text(notification.transactionTime.text), Self.optional(notification.currency),
+            Self.signed(notification.totalAccountAmount, kind), Self.signed(notification.totalOrderAmount, kind),
+            Self.signed(notification.totalTaxAmount, kind), Self.signed(notification.totalShippingAmount, kind),
+            Self.optional(notification.paymentMethod), Self.optional(notification.upsell?.originalReceipt),
+            .init(notification.attemptCount), .text(notification.version), .text(notification.documentJSON),
+            .text(Self.linesJSON(notification)),
+        ]
+        return try await self.run("recording a verified notification") { connection in
+            let rows = try connection.execute(cached: NotificationSQL.recordVerified, parameters)
+            guard rows.rowCount == 1, let duplicate = rows.bool(row: 0, column: 1) else {
+                throw IngestStoreError(code: .internal, operation: "recording a verified notification")
             }
+            return RecordedNotification(
+                eventID: rows.int64(row: 0, column: 0), duplicate: duplicate, isTest: notification.isTestIPN,
+                linesInserted: rows.int(row: 0, column: 2) ?? 0
+            )
         }
+    }
+
+    /// The line items as the JSON array `cbingest_record_verified` reads (amounts signed by kind, as
+    /// exact decimal numbers). A notification without line items still gets one line (item "").
+    static func linesJSON(_ notification: ClickBankNotification) -> String {
+        let kind = notification.kind
+        func amount(_ value: ExactDecimal?) -> JSONValue {
+            value.map { .number($0.withSign(negative: kind.isMoneyOut).description) } ?? .null
+        }
+        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+        let items = notification.lineItems.isEmpty ? [nil] : notification.lineItems.map { Optional($0) }
+        let lines: [JSONValue] = items.enumerated().map { index, item in
+            .object([
+                JSONMember(key: "idx", value: .number(String(index))),
+                JSONMember(key: "item_no", value: .string(item?.itemNo ?? "")),
+                JSONMember(key: "product_title", value: text(item?.productTitle)),
+                JSONMember(key: "line_item_type", value: text(item?.lineItemType)),
+                JSONMember(key: "quantity", value: item?.quantity.map { .number(String($0)) } ?? .null),
+                JSONMember(key: "account_amount", value: amount(item?.accountAmount ?? (item == nil ? notification.totalAccountAmount : nil))),
+                JSONMember(key: "product_price", value: amount(item?.productPrice)),
+                JSONMember(key: "tax_amount", value: amount(item?.taxAmount)),
+                JSONMember(key: "shipping_amount", value: amount(item?.shippingAmount)),
+                JSONMember(key: "affiliate_payout", value: amount(item?.affiliatePayout)),
+                JSONMember(key: "recurring", value: item?.recurring.map { .bool($0) } ?? .null),
+            ])
+        }
+        return JSONValue.array(lines).jsonText
     }
 
     /// Marks a delivery as failed verification and counts it as rejected. Same commit reasoning as
@@ -164,60 +179,5 @@ extension IngestStore {
 
     static func optional(_ text: String?) -> PGParameter {
         text.map { PGParameter.text($0) } ?? .null
-    }
-
-    private static func upsertEvent(
-        _ tx: PGConnection, tenant: String, account: String, _ notification: ClickBankNotification
-    ) throws -> (Int64, Bool) {
-        let kind = notification.kind
-        let key: [PGParameter] = [
-            .text(tenant), .text(account), .text(notification.role), .text(notification.receipt),
-            .text(notification.transactionType), .init(notification.transactionTime.unixMilliseconds),
-        ]
-        let details: [PGParameter] = [
-            .text("\(kind)"), .text(notification.vendor), Self.optional(notification.affiliate),
-            .init(notification.transactionTime.utcOffsetMinutes), .text(notification.transactionTime.text),
-            Self.optional(notification.currency), Self.signed(notification.totalAccountAmount, kind),
-            Self.signed(notification.totalOrderAmount, kind), Self.signed(notification.totalTaxAmount, kind),
-            Self.signed(notification.totalShippingAmount, kind), Self.optional(notification.paymentMethod),
-            Self.optional(notification.upsell?.originalReceipt), .init(notification.attemptCount),
-            .text(notification.version), .text(notification.documentJSON),
-        ]
-        let inserted = try tx.execute(cached: NotificationSQL.insertEvent, key + details)
-        if inserted.rowCount == 1, let id = inserted.int64(row: 0, column: 0) {
-            return (id, false)
-        }
-        let existing = try tx.execute(cached: NotificationSQL.existingEvent, key)
-        guard existing.rowCount == 1, let id = existing.int64(row: 0, column: 0) else {
-            throw IngestStoreError(code: .internal, operation: "finding a duplicate event")
-        }
-        if existing[0, 1] == "csv" {
-            try tx.execute(cached: NotificationSQL.upgradeCSVEvent, [.text(tenant), .init(id)] + details)
-        }
-        return (id, true)
-    }
-
-    private static func upsertLines(
-        _ tx: PGConnection, tenant: String, account: String, eventID: Int64, _ notification: ClickBankNotification
-    ) throws -> Int {
-        let kind = notification.kind
-        let key: [PGParameter] = [
-            .text(tenant), .text(account), .text(notification.role), .text(notification.receipt),
-            .text(notification.transactionType), .init(notification.transactionTime.unixMilliseconds),
-        ]
-        // A notification without line items still gets one line (item ""), so every event has one.
-        let items = notification.lineItems.isEmpty ? [nil] : notification.lineItems.map { Optional($0) }
-        var inserted = 0
-        for (index, item) in items.enumerated() {
-            let parameters: [PGParameter] = key + [
-                .text(item?.itemNo ?? ""), .init(eventID), Self.optional(item?.productTitle), Self.optional(item?.lineItemType),
-                item?.quantity.map { .init($0) } ?? .null, Self.signed(item?.accountAmount ?? notification.totalAccountAmount, kind),
-                Self.signed(item?.productPrice, kind), Self.signed(item?.taxAmount, kind), Self.signed(item?.shippingAmount, kind),
-                Self.signed(item?.affiliatePayout, kind), item?.recurring.map { .init($0) } ?? .null, .init(index),
-            ]
-            let rows = try tx.execute(cached: NotificationSQL.upsertLine, parameters)
-            if rows.rowCount == 1, rows.bool(row: 0, column: 0) == true { inserted += 1 }
-        }
-        return inserted
     }
 }

@@ -11,67 +11,17 @@ enum NotificationSQL {
         RETURNING id
         """
 
+    /// One round trip for a verified notification: migration 2's `cbingest_record_verified`.
+    static let recordVerified = """
+        SELECT o_event_id, o_duplicate, o_lines_inserted, o_already FROM cbingest_record_verified(
+            $1, $2::int8, $3, $4::int4, $5::bool, $6, $7, $8, $9::int8, $10, $11, $12, $13::int4, $14, $15,
+            $16::numeric, $17::numeric, $18::numeric, $19::numeric, $20, $21, $22::int4, $23, $24::jsonb, $25::jsonb)
+        """
+
     /// Locks the delivery so a replay and a recovery sweep can't both record it.
     static let lockDelivery = """
         SELECT status, floor(extract(epoch FROM received_at) * 1000)::int8, event_id, duplicate, is_test
         FROM ipn_deliveries WHERE tenant_id = $1 AND id = $2 FOR UPDATE
-        """
-
-    static let insertEvent = """
-        INSERT INTO events (
-            tenant_id, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor, affiliate,
-            utc_offset_minutes, transaction_time_text, currency, total_account_amount, total_order_amount,
-            total_tax_amount, total_shipping_amount, payment_method, upsell_original_receipt, attempt_count,
-            version, document, source)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::numeric, $14::numeric, $15::numeric,
-            $16::numeric, $17, $18, $19, $20, $21::jsonb, 'ipn')
-        ON CONFLICT (tenant_id, account, role, receipt, transaction_type, transaction_time_ms) DO NOTHING
-        RETURNING id
-        """
-
-    static let existingEvent = """
-        SELECT id, source FROM events
-        WHERE tenant_id = $1 AND account = $2 AND role = $3 AND receipt = $4 AND transaction_type = $5
-            AND transaction_time_ms = $6
-        """
-
-    /// A CSV row came first: the notification's richer data replaces it, and the row remembers that a
-    /// CSV export confirmed it.
-    static let upgradeCSVEvent = """
-        UPDATE events SET kind = $3, vendor = $4, affiliate = $5, utc_offset_minutes = $6,
-            transaction_time_text = $7, currency = $8, total_account_amount = $9::numeric,
-            total_order_amount = $10::numeric, total_tax_amount = $11::numeric, total_shipping_amount = $12::numeric,
-            payment_method = $13, upsell_original_receipt = $14, attempt_count = $15, version = $16,
-            document = $17::jsonb, source = 'ipn', csv_confirmed_at = coalesce(csv_confirmed_at, created_at)
-        WHERE tenant_id = $1 AND id = $2
-        """
-
-    /// Inserts a line, or upgrades a CSV-sourced one; returns a row only when it inserted.
-    static let upsertLine = """
-        INSERT INTO event_lines (
-            tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
-            product_title, line_item_type, quantity, account_amount, product_price, tax_amount, shipping_amount,
-            affiliate_payout, recurring, payment_plan, source)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::numeric, $13::numeric, $14::numeric,
-            $15::numeric, $16::numeric, $17,
-            (SELECT document -> 'lineItems' -> $18::int -> 'paymentPlan' FROM events WHERE tenant_id = $1 AND id = $8),
-            'ipn')
-        ON CONFLICT (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no) DO UPDATE
-            SET event_id = EXCLUDED.event_id, product_title = EXCLUDED.product_title,
-                line_item_type = EXCLUDED.line_item_type, quantity = EXCLUDED.quantity,
-                account_amount = EXCLUDED.account_amount, product_price = EXCLUDED.product_price,
-                tax_amount = EXCLUDED.tax_amount, shipping_amount = EXCLUDED.shipping_amount,
-                affiliate_payout = EXCLUDED.affiliate_payout, recurring = EXCLUDED.recurring,
-                payment_plan = EXCLUDED.payment_plan, source = 'ipn',
-                csv_confirmed_at = coalesce(event_lines.csv_confirmed_at, now())
-            WHERE event_lines.source = 'csv'
-        RETURNING (xmax = 0) AS inserted
-        """
-
-    static let markVerified = """
-        UPDATE ipn_deliveries SET status = 'verified', failure = NULL, failure_detail = NULL, key_version = $3,
-            event_id = $4, is_test = $5, duplicate = $6, processed_at = now()
-        WHERE tenant_id = $1 AND id = $2
         """
 
     static let markFailed = """
