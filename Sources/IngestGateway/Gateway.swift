@@ -25,6 +25,7 @@ public final class Gateway: Sendable {
         configuration: GatewayConfiguration,
         client: IngestClient,
         logger: Logger,
+        metricsText: (@Sendable () -> String)? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Gateway {
         let metrics = GatewayMetrics()
@@ -34,11 +35,10 @@ public final class Gateway: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                guard metrics.openConnections < maxConnections else {
+                guard metrics.connectionOpened(limit: maxConnections) else {
                     logger.warning("gateway refusing a connection: at the connection limit")
                     return channel.close()
                 }
-                _ = metrics.connectionOpened()
                 channel.closeFuture.whenComplete { _ in metrics.connectionClosed() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -47,7 +47,10 @@ public final class Gateway: Sendable {
                     )
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(
-                        GatewayHandler(client: client, configuration: configuration, metrics: metrics, logger: logger)
+                        GatewayHandler(
+                            client: client, configuration: configuration, metrics: metrics, metricsText: metricsText,
+                            logger: logger
+                        )
                     )
                 }
             }

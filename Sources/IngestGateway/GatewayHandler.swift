@@ -28,6 +28,7 @@ final class GatewayHandler: ChannelInboundHandler {
     private let configuration: GatewayConfiguration
     private let logger: Logger
     private let metrics: GatewayMetrics
+    private let metricsText: (@Sendable () -> String)?
 
     private var route: Route?
     private var body: ByteBuffer?
@@ -35,10 +36,14 @@ final class GatewayHandler: ChannelInboundHandler {
     private var requestDeadline: Scheduled<Void>?
     private var busy = false
 
-    init(client: IngestClient, configuration: GatewayConfiguration, metrics: GatewayMetrics, logger: Logger) {
+    init(
+        client: IngestClient, configuration: GatewayConfiguration, metrics: GatewayMetrics,
+        metricsText: (@Sendable () -> String)?, logger: Logger
+    ) {
         self.client = client
         self.configuration = configuration
         self.metrics = metrics
+        self.metricsText = metricsText
         self.logger = logger
     }
 
@@ -93,7 +98,7 @@ final class GatewayHandler: ChannelInboundHandler {
             self.route = head.method == .GET || head.method == .HEAD ? .health : .rejected(.methodNotAllowed, "use GET\n")
         } else if path == "/readyz" {
             self.route = head.method == .GET || head.method == .HEAD ? .ready : .rejected(.methodNotAllowed, "use GET\n")
-        } else if path == "/metrics" {
+        } else if path == "/metrics", self.metricsText != nil {
             self.route = head.method == .GET ? .metrics : .rejected(.methodNotAllowed, "use GET\n")
         } else {
             self.route = .rejected(.notFound, "not found\n")
@@ -110,7 +115,7 @@ final class GatewayHandler: ChannelInboundHandler {
         case .health:
             self.respond(.ok, "ok\n", close: !self.keepAlive, context: context)
         case .metrics:
-            self.respond(.ok, self.metrics.render(), close: !self.keepAlive, context: context, contentType: "text/plain; version=0.0.4")
+            self.respond(.ok, self.metricsText?() ?? "", close: !self.keepAlive, context: context, contentType: "text/plain; version=0.0.4")
         case .ready:
             self.callService(context: context) { client in
                 let response = try await client.check(service: "database", timeout: .seconds(2))

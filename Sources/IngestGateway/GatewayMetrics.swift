@@ -1,51 +1,53 @@
+import CoreMetrics
 import IngestClient
+import Metrics
 import NIOConcurrencyHelpers
 import NIOHTTP1
 
-/// Counters the gateway exposes on /metrics in Prometheus text format. Labels are bounded sets
-/// (status codes), never per-request values.
+/// The gateway's metrics (swift-metrics) and its connection count. Dimensions are bounded sets
+/// (HTTP status codes, RPC status names), never per-request values.
 final class GatewayMetrics: Sendable {
-    private struct Counts {
-        var responses: [UInt: Int] = [:]
-        var rpcFailures: [String: Int] = [:]
-        var openConnections = 0
-    }
-
-    private let counts = NIOLockedValueBox(Counts())
+    private let responses = NIOLockedValueBox<[UInt: Counter]>([:])
+    private let failures = NIOLockedValueBox<[String: Counter]>([:])
+    private let connections = NIOLockedValueBox(0)
+    private let openConnectionsGauge = Gauge(label: "cbingest_gateway_open_connections")
 
     func count(_ status: HTTPResponseStatus) {
-        self.counts.withLockedValue { $0.responses[status.code, default: 0] += 1 }
+        let counter = self.responses.withLockedValue { counters in
+            if let counter = counters[status.code] { return counter }
+            let counter = Counter(label: "cbingest_gateway_responses_total", dimensions: [("code", "\(status.code)")])
+            counters[status.code] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     func countFailure(_ code: RPCStatusCode) {
-        self.counts.withLockedValue { $0.rpcFailures[code.name, default: 0] += 1 }
+        let counter = self.failures.withLockedValue { counters in
+            if let counter = counters[code.name] { return counter }
+            let counter = Counter(label: "cbingest_gateway_rpc_failures_total", dimensions: [("code", code.name)])
+            counters[code.name] = counter
+            return counter
+        }
+        counter.increment()
     }
 
-    func connectionOpened() -> Bool {
-        self.counts.withLockedValue { $0.openConnections += 1; return true }
+    /// Admits a connection unless `limit` are open.
+    func connectionOpened(limit: Int) -> Bool {
+        let open: Int? = self.connections.withLockedValue { count in
+            guard count < limit else { return nil }
+            count += 1
+            return count
+        }
+        guard let open else { return false }
+        self.openConnectionsGauge.record(open)
+        return true
     }
 
     func connectionClosed() {
-        self.counts.withLockedValue { $0.openConnections -= 1 }
-    }
-
-    var openConnections: Int { self.counts.withLockedValue { $0.openConnections } }
-
-    func render() -> String {
-        let counts = self.counts.withLockedValue { $0 }
-        var text = "# HELP cbingest_gateway_responses_total HTTP responses by status code.\n"
-        text += "# TYPE cbingest_gateway_responses_total counter\n"
-        for (code, count) in counts.responses.sorted(by: { $0.key < $1.key }) {
-            text += "cbingest_gateway_responses_total{code=\"\(code)\"} \(count)\n"
-        }
-        text += "# HELP cbingest_gateway_rpc_failures_total VerifyIPN calls that failed, by status.\n"
-        text += "# TYPE cbingest_gateway_rpc_failures_total counter\n"
-        for (code, count) in counts.rpcFailures.sorted(by: { $0.key < $1.key }) {
-            text += "cbingest_gateway_rpc_failures_total{code=\"\(code)\"} \(count)\n"
-        }
-        text += "# HELP cbingest_gateway_open_connections HTTP connections open now.\n"
-        text += "# TYPE cbingest_gateway_open_connections gauge\n"
-        text += "cbingest_gateway_open_connections \(counts.openConnections)\n"
-        return text
+        self.openConnectionsGauge.record(self.connections.withLockedValue { count in
+            count -= 1
+            return count
+        })
     }
 }

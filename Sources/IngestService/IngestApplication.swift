@@ -15,6 +15,7 @@ public final class IngestApplication: Sendable {
     let logger: Logger
     private let stopped = NIOLockedValueBox(false)
     private let sweeper: NIOLockedValueBox<Task<Void, Never>?> = NIOLockedValueBox(nil)
+    private let poolReporter: NIOLockedValueBox<Task<Void, Never>?> = NIOLockedValueBox(nil)
 
     private init(
         configuration: IngestServiceConfiguration, rpcServer: RPCServer, store: IngestStore, handlers: IngestHandlers,
@@ -61,8 +62,17 @@ public final class IngestApplication: Sendable {
     /// Every `recoverySweepInterval`, verifies notifications stored but never processed (a crash
     /// between storing and verifying). Deliveries younger than the interval are left to their own call.
     private func startRecoverySweep() {
-        guard let interval = self.configuration.recoverySweepInterval else { return }
+        // Pool saturation for the metrics, every two seconds.
+        let store = self.store
         let handlers = self.handlers
+        let poolTask = Task {
+            while !Task.isCancelled {
+                handlers.metrics.recordPool(store.poolStats)
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+        self.poolReporter.withLockedValue { $0 = poolTask }
+        guard let interval = self.configuration.recoverySweepInterval else { return }
         let task = Task {
             while !Task.isCancelled {
                 _ = await handlers.recoverUnprocessedDeliveries(olderThanSeconds: Int(interval.components.seconds))
@@ -86,6 +96,7 @@ public final class IngestApplication: Sendable {
         guard !alreadyStopped else { return }
         self.logger.info("shutting down")
         self.sweeper.withLockedValue { $0?.cancel() }
+        self.poolReporter.withLockedValue { $0?.cancel() }
         await self.rpcServer.shutdown()
         await self.store.shutdown()
         self.logger.info("stopped")

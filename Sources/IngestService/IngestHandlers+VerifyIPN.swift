@@ -91,6 +91,7 @@ extension IngestHandlers {
                     )
                 }
             }
+            self.metrics.countNotification(outcome: "failed", failure: "no_secret")
             logger.notice("notification kept unverified: no secret key stored")
             return response
         }
@@ -116,6 +117,7 @@ extension IngestHandlers {
                 response.duplicate = recorded.duplicate
                 response.test = recorded.isTest
                 response.notification = NotificationMessage.make(from: notification)
+                self.metrics.countNotification(outcome: recorded.isTest ? "test" : (recorded.duplicate ? "duplicate" : "new"))
                 logger.info(
                     "notification verified",
                     metadata: [
@@ -131,6 +133,7 @@ extension IngestHandlers {
         }
 
         let failure = firstFailure ?? .malformedBody("unknown")
+        self.metrics.countNotification(outcome: "failed", failure: failure.code)
         response.failure = NotificationMessage.failure(failure)
         response.failureDetail = failure.detail
         if recordFailure {

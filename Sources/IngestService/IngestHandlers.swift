@@ -11,6 +11,7 @@ public final class IngestHandlers: Sendable {
     let keyring: MasterKeyring
     let configuration: IngestServiceConfiguration
     let logger: Logger
+    let metrics = ServiceMetrics()
 
     public init(store: IngestStore, keyring: MasterKeyring, configuration: IngestServiceConfiguration, logger: Logger) {
         self.store = store

@@ -1,5 +1,6 @@
 public import Logging
 public import NIOCore
+import CoreMetrics
 import NIOConcurrencyHelpers
 public import NIOPosix
 
@@ -42,6 +43,7 @@ public final class RPCServer: Sendable {
     ) async throws -> RPCServer {
         let connections = NIOLockedValueBox(ConnectionRegistry())
         let maxConnections = configuration.maxConnections
+        let metrics = RPCMetrics()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -59,8 +61,13 @@ public final class RPCServer: Sendable {
                     logger.warning("refusing a connection: at the connection limit or shutting down")
                     return channel.close()
                 }
+                metrics.openConnections.record(connections.withLockedValue { $0.open.count })
                 channel.closeFuture.whenComplete { _ in
-                    _ = connections.withLockedValue { $0.open.removeValue(forKey: id) }
+                    let open = connections.withLockedValue { registry in
+                        registry.open.removeValue(forKey: id)
+                        return registry.open.count
+                    }
+                    metrics.openConnections.record(open)
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -71,7 +78,7 @@ public final class RPCServer: Sendable {
                         ByteToMessageHandler(RequestFrameDecoder(maxMessageBytes: configuration.maxMessageBytes))
                     )
                     try sync.addHandler(
-                        RPCServerConnectionHandler(router: router, configuration: configuration, logger: logger)
+                        RPCServerConnectionHandler(router: router, configuration: configuration, metrics: metrics, logger: logger)
                     )
                 }
             }

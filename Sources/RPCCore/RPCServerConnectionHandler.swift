@@ -24,10 +24,13 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
         /// message more than it was granted (the implicit first credit).
         var received: UInt32 = 1
         var granted: UInt32 = 0
+        var methodName: String
+        var started: ContinuousClock.Instant
     }
 
     private let router: RPCRouter
     private let configuration: RPCServerConfiguration
+    private let metrics: RPCMetrics
     private var logger: Logger
 
     private var extended = false
@@ -43,9 +46,10 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
     private var needsFlush = false
     private var context: ChannelHandlerContext?
 
-    init(router: RPCRouter, configuration: RPCServerConfiguration, logger: Logger) {
+    init(router: RPCRouter, configuration: RPCServerConfiguration, metrics: RPCMetrics, logger: Logger) {
         self.router = router
         self.configuration = configuration
+        self.metrics = metrics
         self.logger = logger
         self.authenticated = configuration.authToken == nil
     }
@@ -302,24 +306,27 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
         case .inlineOrUnary(let handler, _): inlineHandler = handler
         case .unary, .clientStreaming: inlineHandler = nil
         }
+        let started = ContinuousClock.now
         if let inlineHandler {
             do {
                 if let response = try inlineHandler(message, callContext) {
                     self.writeSuccess(response, methodIndex: methodIndex, requestID: requestID, extended: extended, context: context)
+                    self.metrics.record(method: method.name, code: .ok, started: started)
                     return
                 }
             } catch {
-                self.writeFailure(
-                    self.rpcError(from: error, method: method.name),
-                    methodIndex: methodIndex, requestID: requestID, extended: extended, context: context
-                )
+                let failure = self.rpcError(from: error, method: method.name)
+                self.writeFailure(failure, methodIndex: methodIndex, requestID: requestID, extended: extended, context: context)
+                self.metrics.record(method: method.name, code: failure.code, started: started)
                 return
             }
         }
 
         let serial = self.nextSerial
         self.nextSerial &+= 1
-        var call = ActiveCall(requestID: requestID, methodIndex: methodIndex, extended: extended)
+        var call = ActiveCall(
+            requestID: requestID, methodIndex: methodIndex, extended: extended, methodName: method.name, started: started
+        )
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
 
@@ -377,8 +384,10 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
         switch result {
         case .success(let bytes):
             self.writeSuccess(bytes, methodIndex: call.methodIndex, requestID: call.requestID, extended: call.extended, context: context)
+            self.metrics.record(method: call.methodName, code: .ok, started: call.started)
         case .failure(let error):
             self.writeFailure(error, methodIndex: call.methodIndex, requestID: call.requestID, extended: call.extended, context: context)
+            self.metrics.record(method: call.methodName, code: error.code, started: call.started)
         }
         self.flushIfNeeded(context: context)
         self.afterCallEnded(context: context)
@@ -390,6 +399,7 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
 
     private func failCall(serial: UInt64, _ error: RPCError) {
         guard let call = self.removeCall(serial: serial), let context = self.context else { return }
+        self.metrics.record(method: call.methodName, code: error.code, started: call.started)
         call.task?.cancel()
         call.stream?.finish(throwing: CancellationError())
         self.writeFailure(error, methodIndex: call.methodIndex, requestID: call.requestID, extended: call.extended, context: context)
@@ -399,6 +409,7 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
 
     private func cancelCall(serial: UInt64) {
         guard let call = self.removeCall(serial: serial), let context = self.context else { return }
+        self.metrics.record(method: call.methodName, code: .cancelled, started: call.started)
         call.task?.cancel()
         call.stream?.finish(throwing: CancellationError())
         self.afterCallEnded(context: context)

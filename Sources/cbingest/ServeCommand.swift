@@ -6,6 +6,8 @@ import IngestGateway
 import IngestService
 import NIOCore
 import Logging
+import Metrics
+import Prometheus
 import RPCCore
 
 struct ServeCommand: AsyncParsableCommand {
@@ -58,11 +60,19 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cbingest serve: \(error.message)\n".utf8))
             throw ExitCode(64)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = settings.logLevel
-            return handler
+        let level = settings.logLevel
+        if settings.jsonLogs {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
+        } else {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
+        // Prometheus metrics, served by the HTTP gateway on /metrics.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "cbingest")
         if self.checkConfig {
             print(settings.summary)
@@ -88,7 +98,10 @@ struct ServeCommand: AsyncParsableCommand {
             clientConfiguration.clientName = "cbingest-gateway"
             let client = IngestClient(configuration: clientConfiguration)
             do {
-                gateway = try await Gateway.start(configuration: gatewayConfiguration, client: client, logger: logger)
+                gateway = try await Gateway.start(
+                    configuration: gatewayConfiguration, client: client, logger: logger,
+                    metricsText: { registry.emitToString() }
+                )
                 gatewayClient = client
             } catch {
                 FileHandle.standardError.write(Data("cbingest serve: cannot start the HTTP gateway: \(error)\n".utf8))

@@ -15,6 +15,7 @@ struct ServeSettings {
     var gateway: GatewayConfiguration? = GatewayConfiguration()
     var keyring: MasterKeyring
     var logLevel: Logger.Level = .info
+    var jsonLogs = false
     var authTokenSource = "none"
 
     init(environment: [String: String], flags: ServeCommand) throws {
@@ -64,6 +65,11 @@ struct ServeSettings {
         self.service.publicBaseURL = value(flags.publicBaseURL, "CBINGEST_PUBLIC_BASE_URL") ?? localGateway ?? "http://127.0.0.1:8080"
         guard self.service.publicBaseURL.hasPrefix("http://") || self.service.publicBaseURL.hasPrefix("https://") else {
             throw Problem(message: "CBINGEST_PUBLIC_BASE_URL must start with https:// (or http:// for local use)")
+        }
+        switch environment["CBINGEST_LOG_FORMAT"] ?? "text" {
+        case "text", "": self.jsonLogs = false
+        case "json": self.jsonLogs = true
+        default: throw Problem(message: "CBINGEST_LOG_FORMAT must be text or json")
         }
         if let level = environment["CBINGEST_LOG_LEVEL"], !level.isEmpty {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
@@ -128,6 +134,7 @@ struct ServeSettings {
               public base:    \(self.service.publicBaseURL)
               master keys:    \(self.keyring.keys.map(\.id).joined(separator: ", ")) (current \(self.keyring.current.id))
               auth:           \(self.service.rpc.authToken == nil ? "off" : "required (token from \(self.authTokenSource))")
+              logs:           \(self.jsonLogs ? "json" : "text"), level \(self.logLevel)
               limits:         message \(self.service.rpc.maxMessageBytes) B, \(self.service.rpc.maxInFlightCallsPerConnection) calls/connection, \(self.service.rpc.maxConnections) connections, idle \(self.service.rpc.idleTimeout)
             """
     }
