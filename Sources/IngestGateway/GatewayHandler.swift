@@ -34,6 +34,9 @@ final class GatewayHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     private var keepAlive = true
     private var requestDeadline: Scheduled<Void>?
+    /// Armed while the connection waits for a request's head: a peer that opens a connection (or
+    /// keeps one alive) and sends nothing, or dribbles a header, is cut off after `requestTimeout`.
+    private var headDeadline: Scheduled<Void>?
     private var busy = false
 
     init(
@@ -47,9 +50,30 @@ final class GatewayHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        self.armHeadDeadline(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.headDeadline?.cancel()
+        self.requestDeadline?.cancel()
+        context.fireChannelInactive()
+    }
+
+    private func armHeadDeadline(context: ChannelHandlerContext) {
+        self.headDeadline?.cancel()
+        let channel = context.channel
+        self.headDeadline = context.eventLoop.scheduleTask(in: GatewayClock.timeAmount(self.configuration.requestTimeout)) {
+            channel.close(promise: nil)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
+            self.headDeadline?.cancel()
+            self.headDeadline = nil
             self.startRequest(head, context: context)
         case .body(var chunk):
             guard case .notification = self.route else { return }
@@ -203,6 +227,8 @@ final class GatewayHandler: ChannelInboundHandler {
         if close {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            self.armHeadDeadline(context: context)
         }
     }
 

@@ -88,7 +88,7 @@ public final class IngestHandlers: Sendable {
             let sealed = self.keyring.seal(Array(token.utf8), context: sealingContext)
             let grace = request.previousTokenGraceSeconds > 0
                 ? request.previousTokenGraceSeconds : self.configuration.tokenGracePeriodSeconds
-            try await self.storeCall {
+            _ = try await self.storeCall {
                 try await self.store.createToken(
                     tenant: tenant, account: account, tokenHash: WebhookTokens.lookupHash(token),
                     masterKeyID: sealed.keyID, sealed: sealed.sealed,

@@ -103,3 +103,33 @@ struct GatewayTests {
         }
     }
 }
+
+@Suite(.requiresDatabase, .timeLimit(.minutes(1)))
+struct GatewaySlowClientTests {
+    @Test func halfSentAndSilentConnectionsAreCutOffWhileOthersAreServed() async throws {
+        try await GatewayTests.withGateway({ $0.requestTimeout = .milliseconds(300) }) { running in
+            let port = running.gateway.localAddress!.port!
+            // One connection sends half a request head, another nothing at all.
+            let halfSent = try await runProgram("/usr/bin/env", [
+                "python3", "-c",
+                """
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", \(port)))
+                s.sendall(b"POST /clickbank/ipn/x HTTP/1.1\\r\\nHost: a\\r\\n")
+                silent = socket.create_connection(("127.0.0.1", \(port)))
+                s.settimeout(10); silent.settimeout(10)
+                start = time.time()
+                a = s.recv(100); b = silent.recv(100)
+                print(round(time.time() - start, 1), len(a), len(b))
+                """,
+            ])
+            let output = String(decoding: halfSent.stdout, as: UTF8.self).split(separator: " ")
+            #expect(halfSent.status == 0, "\(String(decoding: halfSent.stderr, as: UTF8.self))")
+            // Both were closed by the server (EOF: zero bytes), well before the client's 10 s.
+            #expect(output.count == 3)
+            #expect((Double(output.first ?? "99") ?? 99) < 5)
+            #expect(output.dropFirst().allSatisfy { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "0" })
+            #expect(try await GatewayTests.send("GET", "\(running.base)/healthz").0 == 200)
+        }
+    }
+}
