@@ -95,7 +95,12 @@ extension IngestStore {
         }
         func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
         let items = notification.lineItems.isEmpty ? [nil] : notification.lineItems.map { Optional($0) }
-        let lines: [JSONValue] = items.enumerated().map { index, item in
+        // The item number is part of a line's key. Should one notification repeat an itemNo, only its first
+        // line becomes a row (a second one would make the statement fail, and the delivery would then be
+        // retried forever); the stored document keeps every line. `idx` stays the position in `lineItems`.
+        var seenItems = Set<String>()
+        let unique = items.enumerated().filter { seenItems.insert($0.element?.itemNo ?? "").inserted }
+        let lines: [JSONValue] = unique.map { index, item in
             .object([
                 JSONMember(key: "idx", value: .number(String(index))),
                 JSONMember(key: "item_no", value: .string(item?.itemNo ?? "")),
@@ -115,6 +120,11 @@ extension IngestStore {
 
     /// Marks a delivery as failed verification and counts it as rejected. Same commit reasoning as
     /// `recordVerified`.
+    ///
+    /// Counted once: a delivery that already failed (re-verification failing again) only gets its new
+    /// failure code. A delivery already verified is left as it is, so a recovery sweep that raced the
+    /// original call (or verified with a key since retired) can never turn a recorded event back into
+    /// a failure.
     public func recordFailed(deliveryID: Int64, tenant: String, account: String, failure: String, detail: String) async throws {
         try await self.run("recording a failed notification") { connection in
             try connection.transaction { tx in
@@ -122,6 +132,9 @@ extension IngestStore {
                 let delivery = try tx.execute(cached: NotificationSQL.lockDelivery, [.text(tenant), .init(deliveryID)])
                 guard delivery.rowCount == 1, let status = delivery[0, 0], let receivedAtMs = delivery.int64(row: 0, column: 1) else {
                     throw IngestStoreError(code: .internal, operation: "recording a failure for an unknown delivery")
+                }
+                guard status != "verified" else {
+                    return
                 }
                 try tx.execute(cached: NotificationSQL.markFailed, [.text(tenant), .init(deliveryID), .text(failure), .text(detail)])
                 if status == "received" {

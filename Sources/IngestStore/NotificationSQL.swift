@@ -76,3 +76,42 @@ enum NotificationSQL {
         ORDER BY received_at LIMIT $2
         """
 }
+
+/// Read statements over notifications, for operators and tests.
+extension NotificationSQL {
+    /// Unix milliseconds of a timestamptz, as int8 text (NULL stays NULL).
+    private static func ms(_ column: String) -> String {
+        "floor(extract(epoch FROM \(column)) * 1000)::int8"
+    }
+
+    static let eventCount = "SELECT count(*)::int8 FROM events WHERE tenant_id = $1 AND account = $2"
+
+    /// Events of the account in id order, $3 limit. The line count goes through the lines' primary key.
+    static let events = """
+        SELECT e.id, e.account, e.role, e.receipt, e.transaction_type, e.transaction_time_ms, e.kind, e.source,
+            \(ms("e.csv_confirmed_at")), e.currency, e.total_account_amount::text, e.attempt_count,
+            (SELECT count(*) FROM event_lines l
+             WHERE l.tenant_id = e.tenant_id AND l.account = e.account AND l.role = e.role AND l.receipt = e.receipt
+               AND l.transaction_type = e.transaction_type AND l.transaction_time_ms = e.transaction_time_ms)::int8
+        FROM events e
+        WHERE e.tenant_id = $1 AND e.account = $2
+        ORDER BY e.id
+        LIMIT $3
+        """
+
+    /// Line items of one receipt of the account (every role, type and instant), in key order.
+    static let eventLines = """
+        SELECT event_id, transaction_type, transaction_time_ms, item_no, line_item_type, quantity,
+            account_amount::text, source, \(ms("csv_confirmed_at"))
+        FROM event_lines
+        WHERE tenant_id = $1 AND account = $2 AND receipt = $3
+        ORDER BY role, transaction_type, transaction_time_ms, item_no
+        """
+
+    static let deliveryState = """
+        SELECT id, account, status, \(ms("received_at")), failure, failure_detail, key_version, event_id, is_test,
+            duplicate, \(ms("processed_at"))
+        FROM ipn_deliveries
+        WHERE tenant_id = $1 AND id = $2
+        """
+}
