@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "IngestService",
             dependencies: [
-                "RPCCore", "IngestStore", "ClickBank", "IngestMessages", "CryptoPrimitives",
+                "RPCCore", "IngestStore", "ClickBank", "ClickBankCSV", "IngestMessages", "CryptoPrimitives",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
