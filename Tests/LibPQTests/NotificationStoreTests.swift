@@ -1,0 +1,421 @@
+import ClickBank
+import Foundation
+import IngestStore
+import LibPQ
+import Testing
+
+/// The shared ClickBank notification vectors (../shared/vectors/ipn), verified into notifications.
+enum NotificationVectors {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/vectors/ipn")
+
+    struct Vector: Sendable {
+        var body: [UInt8]
+        var contentType: String
+        var notification: ClickBankNotification
+    }
+
+    static func load(_ name: String) throws -> Vector {
+        let data = try Data(contentsOf: Self.directory.appendingPathComponent(name + ".json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let request = try #require(object["request"] as? [String: Any])
+        let body = Array(try #require(request["raw_body"] as? String).utf8)
+        let contentType = request["content_type"] as? String ?? "application/json"
+        let key = try #require(object["secret_key_to_decrypt_with"] as? String)
+        let notification = try IPNVerifier.verify(body: body, contentType: contentType, secretKey: key)
+        return Vector(body: body, contentType: contentType, notification: notification)
+    }
+}
+
+@Suite(.requiresPostgreSQL, .timeLimit(.minutes(1)))
+struct NotificationStoreTests {
+    static let account = "synthvend"
+
+    static func nowMs(minus seconds: Int64 = 0) -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1000) - seconds * 1000
+    }
+
+    /// Stores the vector's raw body as a delivery, then records it verified.
+    @discardableResult
+    static func deliver(
+        _ vector: NotificationVectors.Vector,
+        notification: ClickBankNotification? = nil,
+        store: IngestStore,
+        tenant: String = "t1",
+        receivedAtMs: Int64 = nowMs()
+    ) async throws -> (deliveryID: Int64, recorded: RecordedNotification) {
+        let id = try await store.recordDelivery(
+            tenant: tenant, account: Self.account, receivedAtMs: receivedAtMs, contentType: vector.contentType,
+            body: vector.body
+        )
+        let recorded = try await store.recordVerified(
+            deliveryID: id, tenant: tenant, account: Self.account, notification: notification ?? vector.notification,
+            keyVersion: 1
+        )
+        return (id, recorded)
+    }
+
+    @Test func rawDeliveryIsStoredBeforeVerification() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let vector = try NotificationVectors.load("v7_sale_vendor")
+        let receivedAt = Self.nowMs(minus: 60)
+
+        let id = try await store.recordDelivery(
+            tenant: "t1", account: Self.account, receivedAtMs: receivedAt, contentType: vector.contentType,
+            body: vector.body
+        )
+        let pending = try #require(try await store.deliveryState(tenant: "t1", deliveryID: id))
+        #expect(pending.status == "received" && pending.receivedAtMs == receivedAt)
+        #expect(pending.eventID == nil && pending.processedAtMs == nil)
+        #expect(try await store.eventCount(tenant: "t1", account: Self.account) == 0)
+        // A process that died here leaves it to the recovery sweep, body intact.
+        let unprocessed = try await store.unprocessedDeliveries(olderThanSeconds: 30, limit: 10)
+        #expect(unprocessed.map(\.id) == [id])
+        #expect(unprocessed.first?.body == vector.body && unprocessed.first?.tenant == "t1")
+        #expect(try await store.unprocessedDeliveries(olderThanSeconds: 3600, limit: 10).isEmpty)
+
+        let recorded = try await store.recordVerified(
+            deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification, keyVersion: 3
+        )
+        #expect(!recorded.duplicate && !recorded.isTest && recorded.linesInserted == 1)
+        let eventID = try #require(recorded.eventID)
+        let verified = try #require(try await store.deliveryState(tenant: "t1", deliveryID: id))
+        #expect(verified.status == "verified" && verified.keyVersion == 3 && verified.eventID == eventID)
+        #expect(verified.duplicate == false && !verified.isTest && verified.processedAtMs != nil)
+        #expect(try await store.unprocessedDeliveries(olderThanSeconds: 30, limit: 10).isEmpty)
+
+        let events = try await store.events(tenant: "t1", account: Self.account)
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.id == eventID && event.receipt == "SYNTH001" && event.transactionType == "SALE")
+        #expect(event.role == "VENDOR" && event.kind == "sale" && event.source == "ipn")
+        #expect(event.transactionTimeMs == vector.notification.transactionTime.unixMilliseconds)
+        #expect(event.totalAccountAmount == "31.96" && event.currency == "USD" && event.lineCount == 1)
+        #expect(event.csvConfirmedAtMs == nil && event.attemptCount == 1)
+
+        // Recording it again (a replay racing the sweep) changes nothing and counts nothing.
+        let again = try await store.recordVerified(
+            deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification, keyVersion: 3
+        )
+        #expect(again.eventID == eventID && again.linesInserted == 0)
+        let endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.accepted == 1 && endpoint.rejected == 0 && endpoint.lastNotificationAtMs == receivedAt)
+        await store.shutdown()
+    }
+
+    @Test func redeliveryIsOneEvent() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let first = try NotificationVectors.load("v7_sale_vendor")
+        let retry = try NotificationVectors.load("v7_sale_vendor_retry3")
+        #expect(first.body != retry.body)  // another IV and attempt: only the natural key is shared
+        #expect(retry.notification.attemptCount == 3)
+
+        let (_, a) = try await Self.deliver(first, store: store)
+        let (retryID, b) = try await Self.deliver(retry, store: store)
+        #expect(!a.duplicate && a.linesInserted == 1)
+        #expect(b.duplicate && b.eventID == a.eventID && b.linesInserted == 0)
+        #expect(try await store.deliveryState(tenant: "t1", deliveryID: retryID)?.duplicate == true)
+        let events = try await store.events(tenant: "t1", account: Self.account)
+        #expect(events.count == 1 && events.first?.lineCount == 1 && events.first?.attemptCount == 1)
+        #expect(try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH001").count == 1)
+        let endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.accepted == 2 && endpoint.rejected == 0)
+        await store.shutdown()
+    }
+
+    @Test func concurrentIdenticalDeliveriesMakeOneEvent() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 8)
+        let vector = try NotificationVectors.load("v7_sale_cart_bump")
+        var ids: [Int64] = []
+        for _ in 0..<20 {
+            ids.append(
+                try await store.recordDelivery(
+                    tenant: "t1", account: Self.account, receivedAtMs: Self.nowMs(), contentType: vector.contentType,
+                    body: vector.body
+                )
+            )
+        }
+        let results = try await withThrowingTaskGroup(of: RecordedNotification.self) { group in
+            for id in ids {
+                group.addTask {
+                    try await store.recordVerified(
+                        deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification,
+                        keyVersion: 1
+                    )
+                }
+            }
+            return try await group.reduce(into: [RecordedNotification]()) { $0.append($1) }
+        }
+        #expect(results.count == 20)
+        #expect(results.filter { !$0.duplicate }.count == 1)
+        #expect(results.filter(\.duplicate).count == 19)
+        #expect(Set(results.map(\.eventID)).count == 1 && results.first?.eventID != nil)
+        #expect(results.map(\.linesInserted).reduce(0, +) == 2)
+        #expect(try await store.eventCount(tenant: "t1", account: Self.account) == 1)
+        #expect(try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH002").count == 2)
+        let endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.accepted == 20 && endpoint.rejected == 0)
+        await store.shutdown()
+    }
+
+    @Test func moneyOutIsStoredNegativeWhateverTheSignSent() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let refund = try NotificationVectors.load("v7_refund")
+        #expect(refund.notification.totalAccountAmount?.isNegative == true)  // as ClickBank sent it
+        try await Self.deliver(refund, store: store)
+
+        // The same refund with positive amounts (another receipt, so another event) is stored negative too.
+        var positive = refund.notification
+        positive.receipt = "SYNTH009"
+        positive.totalAccountAmount = positive.totalAccountAmount?.withSign(negative: false)
+        positive.lineItems[0].accountAmount = positive.lineItems[0].accountAmount?.withSign(negative: false)
+        try await Self.deliver(refund, notification: positive, store: store)
+
+        // And a sale sent with a negative amount is stored positive.
+        let saleVector = try NotificationVectors.load("v7_sale_vendor")
+        var sale = saleVector.notification
+        sale.totalAccountAmount = sale.totalAccountAmount?.withSign(negative: true)
+        sale.lineItems[0].accountAmount = sale.lineItems[0].accountAmount?.withSign(negative: true)
+        try await Self.deliver(saleVector, notification: sale, store: store)
+
+        let events = try await store.events(tenant: "t1", account: Self.account)
+        #expect(events.map(\.kind) == ["refund", "refund", "sale"])
+        #expect(events.map(\.totalAccountAmount) == ["-31.96", "-31.96", "31.96"])
+        let lines = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH001")
+        #expect(lines.map(\.transactionType) == ["RFND", "SALE"])
+        #expect(lines.map(\.accountAmount) == ["-31.96", "31.96"])
+        let other = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH009")
+        #expect(other.map(\.accountAmount) == ["-31.96"])
+        await store.shutdown()
+    }
+
+    @Test func cartStoresOneLinePerItem() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let cart = try NotificationVectors.load("v7_sale_cart_bump")
+        let (_, sale) = try await Self.deliver(cart, store: store)
+        #expect(sale.linesInserted == 2)
+        let chargeback = try NotificationVectors.load("v7_chargeback")
+        let (_, back) = try await Self.deliver(chargeback, store: store)
+        #expect(!back.duplicate && back.linesInserted == 2 && back.eventID != sale.eventID)
+
+        let events = try await store.events(tenant: "t1", account: Self.account)
+        #expect(events.map(\.lineCount) == [2, 2])
+        #expect(events.map(\.totalAccountAmount) == ["52.10", "-52.10"])
+        let lines = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH002")
+        #expect(lines.map(\.transactionType) == ["CGBK", "CGBK", "SALE", "SALE"])
+        #expect(lines.map(\.itemNo) == ["1", "bump1", "1", "bump1"])
+        #expect(lines.map(\.accountAmount) == ["-31.96", "-20.14", "31.96", "20.14"])
+        #expect(lines.map(\.lineItemType) == ["ORIGINAL", "BUMP", "ORIGINAL", "BUMP"])
+        #expect(lines.filter { $0.transactionType == "SALE" }.allSatisfy { $0.eventID == sale.eventID })
+        await store.shutdown()
+    }
+
+    @Test func linesWithoutItemsOrWithARepeatedItemNumber() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let vector = try NotificationVectors.load("v7_sale_cart_bump")
+
+        // No line items: one line with item "" carrying the total.
+        var bare = vector.notification
+        bare.receipt = "BARE0001"
+        bare.lineItems = []
+        let (_, a) = try await Self.deliver(vector, notification: bare, store: store)
+        #expect(a.linesInserted == 1)
+        let bareLines = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "BARE0001")
+        #expect(bareLines.map(\.itemNo) == [""] && bareLines.map(\.accountAmount) == ["52.10"])
+
+        // A repeated itemNo keeps its first line instead of failing the whole notification.
+        var repeated = vector.notification
+        repeated.receipt = "REPEAT01"
+        repeated.lineItems[1].itemNo = repeated.lineItems[0].itemNo
+        let (id, b) = try await Self.deliver(vector, notification: repeated, store: store)
+        #expect(b.linesInserted == 1 && b.eventID != nil)
+        #expect(try await store.deliveryState(tenant: "t1", deliveryID: id)?.status == "verified")
+        let lines = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "REPEAT01")
+        #expect(lines.map(\.itemNo) == ["1"] && lines.map(\.accountAmount) == ["31.96"])
+        await store.shutdown()
+    }
+
+    @Test func testIPNStoresNoEventAndMarksTheEndpointTested() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let vector = try NotificationVectors.load("v7_test_button")
+        #expect(vector.notification.isTestIPN)
+        let receivedAt = Self.nowMs(minus: 10)
+        let (id, recorded) = try await Self.deliver(vector, store: store, receivedAtMs: receivedAt)
+        #expect(recorded.isTest && recorded.eventID == nil && !recorded.duplicate && recorded.linesInserted == 0)
+        #expect(try await store.eventCount(tenant: "t1", account: Self.account) == 0)
+        #expect(try await store.eventLines(tenant: "t1", account: Self.account, receipt: "********").isEmpty)
+        let state = try #require(try await store.deliveryState(tenant: "t1", deliveryID: id))
+        #expect(state.status == "verified" && state.isTest && state.eventID == nil)
+        var endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.testSeenAtMs == receivedAt && endpoint.accepted == 1)
+
+        // Every test shares one receipt: a second one is not a duplicate, and an older arrival (processed
+        // late) doesn't move the endpoint's times back.
+        let (_, second) = try await Self.deliver(vector, store: store, receivedAtMs: receivedAt - 60_000)
+        #expect(second.isTest && !second.duplicate && second.eventID == nil)
+        endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.testSeenAtMs == receivedAt && endpoint.lastNotificationAtMs == receivedAt)
+        #expect(endpoint.accepted == 2)
+        await store.shutdown()
+    }
+
+    @Test func failedThenReplayedDeliveryMovesFromRejectedToAccepted() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let vector = try NotificationVectors.load("v7_sale_vendor")
+        let other = try await store.recordDelivery(
+            tenant: "t1", account: Self.account, receivedAtMs: Self.nowMs(), contentType: "application/json",
+            body: Array("{}".utf8)
+        )
+        try await store.recordFailed(
+            deliveryID: other, tenant: "t1", account: Self.account, failure: "malformed_body", detail: "no iv"
+        )
+        let id = try await store.recordDelivery(
+            tenant: "t1", account: Self.account, receivedAtMs: Self.nowMs(), contentType: vector.contentType,
+            body: vector.body
+        )
+        try await store.recordFailed(
+            deliveryID: id, tenant: "t1", account: Self.account, failure: "no_secret", detail: "no key stored yet"
+        )
+        var endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.accepted == 0 && endpoint.rejected == 2)
+        let failed = try #require(try await store.deliveryState(tenant: "t1", deliveryID: id))
+        #expect(failed.status == "failed" && failed.failure == "no_secret" && failed.failureDetail == "no key stored yet")
+        #expect(try await store.deliveriesToReverify(tenant: "t1", account: Self.account, limit: 10).map(\.id) == [other, id])
+        let page = try await store.deliveriesToReverify(tenant: "t1", account: Self.account, afterID: other, limit: 10)
+        #expect(page.map(\.id) == [id] && page.first?.body == vector.body)
+
+        // Re-verification with a wrong key fails again: a new reason, counted once.
+        try await store.recordFailed(
+            deliveryID: id, tenant: "t1", account: Self.account, failure: "bad_padding", detail: "wrong key"
+        )
+        endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.rejected == 2)
+        #expect(try await store.deliveryState(tenant: "t1", deliveryID: id)?.failure == "bad_padding")
+
+        // Then the right key: the delivery moves from rejected to accepted.
+        let recorded = try await store.recordVerified(
+            deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification, keyVersion: 2
+        )
+        #expect(!recorded.duplicate && recorded.eventID != nil)
+        endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.accepted == 1 && endpoint.rejected == 1)
+        let verified = try #require(try await store.deliveryState(tenant: "t1", deliveryID: id))
+        #expect(verified.status == "verified" && verified.failure == nil && verified.keyVersion == 2)
+        #expect(try await store.deliveriesToReverify(tenant: "t1", account: Self.account, limit: 10).map(\.id) == [other])
+
+        // A late failure (a sweep that raced the verification) never undoes a verified delivery.
+        try await store.recordFailed(
+            deliveryID: id, tenant: "t1", account: Self.account, failure: "bad_padding", detail: "late"
+        )
+        #expect(try await store.deliveryState(tenant: "t1", deliveryID: id)?.status == "verified")
+        endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.accepted == 1 && endpoint.rejected == 1)
+        #expect(try await store.eventCount(tenant: "t1", account: Self.account) == 1)
+        await store.shutdown()
+    }
+
+    @Test func tenantsAreIsolated() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let vector = try NotificationVectors.load("v7_sale_vendor")
+        let (id1, a) = try await Self.deliver(vector, store: store, tenant: "t1")
+        let (id2, b) = try await Self.deliver(vector, store: store, tenant: "t2")
+        #expect(!a.duplicate && !b.duplicate && a.linesInserted == 1 && b.linesInserted == 1)
+        let event1 = try #require(a.eventID)
+        let event2 = try #require(b.eventID)
+        #expect(event1 != event2)
+
+        let one = try await store.events(tenant: "t1", account: Self.account)
+        let two = try await store.events(tenant: "t2", account: Self.account)
+        #expect(one.map(\.id) == [event1] && two.map(\.id) == [event2])
+        #expect(try await store.eventCount(tenant: "t3", account: Self.account) == 0)
+        #expect(try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH001").map(\.eventID) == [event1])
+        // A delivery id of one tenant means nothing under another.
+        if id1 != id2 {
+            #expect(try await store.deliveryState(tenant: "t2", deliveryID: id1) == nil)
+        }
+        #expect(try await store.deliveryState(tenant: "t3", deliveryID: id2) == nil)
+        await #expect(throws: IngestStoreError.self) {
+            try await store.recordVerified(
+                deliveryID: id1, tenant: "t3", account: Self.account, notification: vector.notification, keyVersion: 1
+            )
+        }
+        await #expect(throws: IngestStoreError.self) {
+            try await store.recordFailed(deliveryID: id1, tenant: "t3", account: Self.account, failure: "x", detail: "")
+        }
+        #expect(try await store.deliveryState(tenant: "t1", deliveryID: id1)?.status == "verified")
+        let endpoint1 = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint1.accepted == 1 && endpoint1.rejected == 0)
+        await store.shutdown()
+    }
+
+    @Test func webhookUpgradesAnEventACSVImportStoredFirst() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let vector = try NotificationVectors.load("v7_sale_vendor")
+        let timeMs = vector.notification.transactionTime.unixMilliseconds
+
+        // What a CSV import stores: fewer columns, no document; a day ago.
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        let inserted = try connection.execute(
+            """
+            INSERT INTO events (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, kind,
+                total_account_amount, source, created_at)
+            VALUES ($1, $2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8, 'sale', 31.96, 'csv', now() - interval '1 day')
+            RETURNING id, floor(extract(epoch FROM created_at) * 1000)::int8
+            """,
+            [.text("t1"), .text(Self.account), .init(timeMs)]
+        )
+        let csvID = try #require(inserted.int64(row: 0, column: 0))
+        let csvCreatedAt = try #require(inserted.int64(row: 0, column: 1))
+        try connection.execute(
+            """
+            INSERT INTO event_lines (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no,
+                event_id, account_amount, source)
+            VALUES ($1, $2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8, '1', $4::int8, 31.96, 'csv')
+            """,
+            [.text("t1"), .text(Self.account), .init(timeMs), .init(csvID)]
+        )
+        connection.close()
+
+        let (id, recorded) = try await Self.deliver(vector, store: store)
+        #expect(recorded.duplicate && recorded.eventID == csvID && recorded.linesInserted == 0)
+        #expect(try await store.deliveryState(tenant: "t1", deliveryID: id)?.eventID == csvID)
+        let events = try await store.events(tenant: "t1", account: Self.account)
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.id == csvID && event.source == "ipn" && event.csvConfirmedAtMs == csvCreatedAt)
+        #expect(event.attemptCount == 1 && event.currency == "USD" && event.totalAccountAmount == "31.96")
+        let lines = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH001")
+        #expect(lines.count == 1)
+        #expect(lines.first?.source == "ipn" && lines.first?.csvConfirmedAtMs != nil)
+        #expect(lines.first?.lineItemType == "ORIGINAL" && lines.first?.quantity == 1)
+
+        // A redelivery afterwards is a plain duplicate and keeps the CSV confirmation.
+        let retry = try NotificationVectors.load("v7_sale_vendor_retry3")
+        let (_, again) = try await Self.deliver(retry, store: store)
+        #expect(again.duplicate && again.eventID == csvID)
+        let after = try await store.events(tenant: "t1", account: Self.account)
+        #expect(after.count == 1 && after.first?.csvConfirmedAtMs == csvCreatedAt && after.first?.attemptCount == 1)
+        await store.shutdown()
+    }
+}
