@@ -16,6 +16,11 @@
 # scripts/test.sh does; otherwise starts its own PostgreSQL in .run/. Needs root (or passwordless
 # sudo) for `ip netns`; `make test` and CI run as root. Needs a debug build with tests
 # (`swift build --build-tests`); scripts/test.sh has made it. Extra arguments go to `swift test`.
+#
+# CBINGEST_IT_ROOTFS=DIR runs the server from a root filesystem laid out like the runtime image
+# (DIR/usr/local/bin/cbingest, Debian 12 with only the runtime libraries, e.g. from debootstrap),
+# chrooted as the image's user with its own /proc, instead of .build/debug/cbingest: the
+# image's contents without an engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +36,22 @@ fi
 command -v ip >/dev/null || { echo "integration.sh: 'ip' not found (Debian's iproute2: scripts/install-deps.sh)" >&2; exit 1; }
 bin=.build/debug/cbingest
 [ -x "$bin" ] || { echo "integration.sh: $bin not built: run 'swift build --build-tests' first (scripts/test.sh does)" >&2; exit 1; }
+# As the image's user (10001), not root: the container never has root's privileges, and code that
+# works only as root (a socket option that needs CAP_NET_ADMIN, say) must fail here, not in production.
+# CBINGEST_IT_SERVER_USER=root runs it as root instead (for a machine where 10001 can't read the build).
+server_user=${CBINGEST_IT_SERVER_USER:-10001}
+serve=("$PWD/$bin" serve)
+if [ "$server_user" != root ]; then
+    serve=("$(command -v setpriv)" --reuid="$server_user" --regid="$server_user" --clear-groups -- "$PWD/$bin" serve)
+fi
+if [ -n "${CBINGEST_IT_ROOTFS:-}" ]; then
+    rootfs=$(cd "$CBINGEST_IT_ROOTFS" && pwd)
+    [ -x "$rootfs/usr/local/bin/cbingest" ] || { echo "integration.sh: no $rootfs/usr/local/bin/cbingest" >&2; exit 1; }
+    # A fresh /proc as a container has (the Swift runtime reads its arguments there), mounted in the
+    # mount namespace `ip netns exec` makes, so it goes away with the server.
+    serve=(/bin/sh -c 'mount -t proc proc "$1/proc" && exec "$2" --userspec="$3:$3" "$1" /usr/local/bin/cbingest serve'
+        sh "$rootfs" "$(command -v chroot)" "${server_user/root/0}")
+fi
 
 mkdir -p .run
 work=$(mktemp -d "$PWD/.run/integration.XXXXXX")
@@ -140,33 +161,33 @@ grep -q forwarding "$work/forward.log" || { cat "$work/forward.log" >&2; echo "i
 
 # Configuration exactly as a container gets it: environment variables only.
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/master.key")
+master_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 database_url=$(sed -e "s/host=[^ ]*/host=$host_ip/" <<<"$PG_TEST_CONNINFO")
 $sudo ip netns exec "$ns" env -i \
     PATH="/usr/local/bin:/usr/bin:/bin" \
     DATABASE_URL="$database_url" \
-    CBINGEST_MASTER_KEY_FILE="$work/master.key" \
+    CBINGEST_MASTER_KEY="$master_key" \
     CBINGEST_AUTH_TOKEN="$token" \
     CBINGEST_RPC_HOST="$ns_ip" CBINGEST_RPC_PORT=7600 \
     CBINGEST_HTTP_HOST="$ns_ip" CBINGEST_HTTP_PORT=8080 \
     CBINGEST_PUBLIC_BASE_URL="http://$ns_ip:8080" \
     CBINGEST_LOG_LEVEL=notice \
-    "$bin" serve >"$work/serve.log" 2>&1 &
+    "${serve[@]}" >"$work/serve.log" 2>&1 &
 server_pid=$!
 
 # Ready when Check with the database answers SERVING over the veth, and the gateway accepts connections.
 export CBINGEST_AUTH_TOKEN="$token"
 ready=""
-for _ in $(seq 300); do
+for _ in $(seq 150); do
     kill -0 "$server_pid" 2>/dev/null || { echo "integration.sh: cbingest serve exited" >&2; exit 1; }
-    if "$bin" health --database --server "$ns_ip:7600" --timeout 2 >/dev/null 2>&1 &&
+    if "$bin" health --database --server "$ns_ip:7600" --timeout 2 >"$work/health.log" 2>&1 &&
         (exec 3<>"/dev/tcp/$ns_ip/8080") 2>/dev/null; then
         ready=1
         break
     fi
-    sleep 0.2
+    sleep 0.4
 done
-[ -n "$ready" ] || { echo "integration.sh: cbingest serve not ready after 60 s" >&2; exit 1; }
+[ -n "$ready" ] || { echo "integration.sh: cbingest serve not ready after 60 s: $(cat "$work/health.log")" >&2; exit 1; }
 echo "integration: cbingest serve ready at $ns_ip (RPC :7600, HTTP :8080, auth on)"
 
 CBINGEST_IT_RPC="$ns_ip:7600" CBINGEST_IT_HTTP="http://$ns_ip:8080" CBINGEST_IT_TOKEN="$token" \
