@@ -148,9 +148,10 @@ public final class RPCClientChannel: Sendable {
                 if case .connecting = state { state = .idle }
             }
             if let rpcError = error as? RPCError { throw rpcError }
+            let reason = (error as? NIOConnectionError)?.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
             throw RPCError(
                 .unavailable,
-                "cannot connect to \(self.configuration.host):\(self.configuration.port): \(error)"
+                "cannot connect to \(self.configuration.host):\(self.configuration.port) (\(reason)); is cbingest serve running there?"
             )
         }
     }
