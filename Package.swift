@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: swiftSettings),
         .testTarget(name: "ClickBankTests", dependencies: ["ClickBank"], swiftSettings: swiftSettings),
         .testTarget(name: "ClickBankCSVTests", dependencies: ["ClickBankCSV"], swiftSettings: swiftSettings),
-        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "IngestStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "IngestStore", "ClickBank"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCCoreTests",
             dependencies: [
