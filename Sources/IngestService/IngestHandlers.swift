@@ -26,6 +26,7 @@ public final class IngestHandlers: Sendable {
         router.unary(IngestMethod.storeSecret.rawValue, IngestMethod.storeSecret.name, self.storeSecret)
         router.unary(IngestMethod.getWebhookURL.rawValue, IngestMethod.getWebhookURL.name, self.getWebhookURL)
         router.unary(IngestMethod.verifyIPN.rawValue, IngestMethod.verifyIPN.name, self.verifyIPN)
+        router.clientStreaming(IngestMethod.importCSV.rawValue, IngestMethod.importCSV.name, self.importCSV)
         router.inlineOrUnary(
             IngestMethod.check.rawValue, IngestMethod.check.name, inline: Self.checkWithoutDatabase, unary: self.check
         )

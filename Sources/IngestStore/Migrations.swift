@@ -233,7 +233,50 @@ public enum Migrations {
         END
         $fn$;
         """,
-        // 3: append the next migration here, as one more string literal.
+        // 3: CSV imports: each upload, the progress of each of its files (so any instance can apply the
+        // next chunk) and its rejected rows. Rows themselves go to events/event_lines with source 'csv'.
+        """
+        CREATE TABLE csv_uploads (
+            tenant_id text NOT NULL,
+            upload_id text NOT NULL,
+            account text NOT NULL,
+            time_zone text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, upload_id)
+        );
+        CREATE TABLE csv_upload_files (
+            tenant_id text NOT NULL,
+            upload_id text NOT NULL,
+            file_name text NOT NULL,
+            file_index int NOT NULL,
+            received_offset bigint NOT NULL DEFAULT 0, -- bytes applied, tail included
+            complete boolean NOT NULL DEFAULT false,
+            header jsonb NULL,                         -- the header's names, once read
+            resume_line bigint NOT NULL DEFAULT 1,     -- the line where tail starts
+            tail bytea NOT NULL DEFAULT '',            -- an incomplete last record, parsed with the next chunk
+            rows_read bigint NOT NULL DEFAULT 0,
+            inserted bigint NOT NULL DEFAULT 0,
+            duplicates_in_import bigint NOT NULL DEFAULT 0,
+            already_present bigint NOT NULL DEFAULT 0,
+            already_from_webhook bigint NOT NULL DEFAULT 0,
+            rejected bigint NOT NULL DEFAULT 0,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, upload_id, file_name),
+            FOREIGN KEY (tenant_id, upload_id) REFERENCES csv_uploads ON DELETE CASCADE
+        );
+        CREATE TABLE csv_rejections (
+            tenant_id text NOT NULL,
+            upload_id text NOT NULL,
+            file_name text NOT NULL,
+            line bigint NOT NULL,
+            reason text NOT NULL,
+            PRIMARY KEY (tenant_id, upload_id, file_name, line),
+            FOREIGN KEY (tenant_id, upload_id, file_name) REFERENCES csv_upload_files ON DELETE CASCADE
+        );
+        """,
+        // 4: append the next migration here, as one more string literal.
     ]
 
     /// The schema version this build expects.

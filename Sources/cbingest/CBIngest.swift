@@ -21,6 +21,7 @@ struct CBIngest: AsyncParsableCommand {
             VerifyIPNCommand.self,
             GatewayCommand.self,
             HealthCommand.self,
+            ImportCommand.self,
         ]
     )
 }

@@ -1,0 +1,350 @@
+import ClickBank
+import ClickBankCSV
+import IngestMessages
+import IngestStore
+import Logging
+import RPCCore
+
+/// ImportCSV (docs/PROTOCOL.md, "ImportCSV"): chunks of ClickBank Transactions exports, applied one
+/// transaction per chunk, with each file's progress kept in PostgreSQL so the service stays stateless.
+extension IngestHandlers {
+    static let defaultCSVTimeZone = "America/Los_Angeles"
+    /// Rejections listed in a reply; the rest are counted in `rejections_not_listed`.
+    static let listedRejections = 100
+
+    func importCSV(
+        _ requests: AsyncThrowingMapSequence<RPCRequestStream, ImportCSVRequest>,
+        _ writer: RPCReplyWriter,
+        _ context: RPCCallContext
+    ) async throws -> ImportCSVResponse {
+        var upload: CSVUploadTarget?
+        var files: [CSVFileProgress] = []
+        for try await request in requests {
+            let target = try CSVUploadTarget(request)
+            if let upload, upload != target {
+                throw ServiceError.invalidArgument(
+                    "one ImportCSV call carries one upload: upload_id, tenant_id, account and time_zone must not change"
+                )
+            }
+            if upload == nil {
+                upload = target
+                _ = try Self.csvConfiguration(timeZone: target.timeZone)
+            }
+            guard !request.statusOnly else { continue }
+            let fileName = try Self.csvFileName(request.fileName)
+            let result: CSVChunkResult
+            do {
+                result = try await self.applyCSVChunk(target, fileName: fileName, request)
+            } catch let gap as CSVOffsetGap {
+                guard !context.isExtended else { throw ServiceError.csvOffsetGap(gap) }
+                // A stock client gets the offset to resend from in the reply itself, next to the error.
+                var response = try await self.csvStatusResponse(target, fileName: fileName, final: true)
+                response.committedOffset = UInt64(gap.expectedOffset)
+                response.error = ServiceError.csvOffsetGap(gap).rpcError.callError
+                return response
+            }
+            if let index = files.firstIndex(where: { $0.fileName == fileName }) {
+                files[index] = result.progress
+            } else {
+                files.append(result.progress)
+            }
+            if context.isExtended {
+                writer.send(Self.csvProgressResponse(target.uploadID, current: result.progress, files: files))
+            }
+            if result.disposition == .applied, result.progress.complete {
+                context.logger.info(
+                    "imported a CSV file",
+                    metadata: [
+                        "tenant": "\(target.tenant)", "account": "\(target.account)", "upload": "\(target.uploadID)",
+                        "rows": "\(result.progress.rowsRead)", "inserted": "\(result.progress.inserted)",
+                        "rejected": "\(result.progress.rejected)",
+                    ]
+                )
+            }
+        }
+        guard let upload else {
+            throw ServiceError.invalidArgument("ImportCSV needs at least one request message")
+        }
+        return try await self.csvStatusResponse(upload, fileName: files.last?.fileName, final: true)
+    }
+
+    // MARK: Steps
+
+    private func applyCSVChunk(
+        _ target: CSVUploadTarget, fileName: String, _ request: ImportCSVRequest
+    ) async throws -> CSVChunkResult {
+        let configuration = try Self.csvConfiguration(timeZone: target.timeZone)
+        do {
+            return try await self.store.applyCSVChunk(
+                tenant: target.tenant, uploadID: target.uploadID, account: target.account,
+                timeZone: target.timeZone, fileName: fileName, offset: Int64(clamping: request.offset),
+                data: request.data, lastChunk: request.lastChunk
+            ) { cursor, bytes, endsFile in
+                try CSVChunkStager.stage(cursor: cursor, bytes: bytes, endsFile: endsFile, configuration: configuration)
+            }
+        } catch let gap as CSVOffsetGap {
+            throw gap
+        } catch let error as CSVImportError {
+            throw ServiceError.invalidArgument("\(fileName): \(error)")
+        } catch is CSVUploadMismatch {
+            throw ServiceError.failedPrecondition(
+                "upload_id \(target.uploadID) was started with another account or time zone: use a new upload_id"
+            )
+        } catch {
+            return try await self.storeCall { throw error }
+        }
+    }
+
+    private func csvStatusResponse(_ target: CSVUploadTarget, fileName: String?, final: Bool) async throws -> ImportCSVResponse {
+        let status = try await self.storeCall {
+            try await self.store.csvUploadStatus(
+                tenant: target.tenant, uploadID: target.uploadID, listRejections: Self.listedRejections
+            )
+        }
+        var response = ImportCSVResponse()
+        response.uploadId = target.uploadID
+        response.final = final
+        guard let status else { return response }  // Unknown upload: nothing received yet.
+        Self.fill(&response, files: status.files)
+        let current = status.files.first { $0.fileName == fileName } ?? status.files.last
+        response.fileName = current?.fileName ?? ""
+        response.committedOffset = UInt64(current?.receivedOffset ?? 0)
+        response.rejections = status.rejections.map { RejectedRow(fileName: $0.fileName, line: UInt64($0.line), reason: $0.reason) }
+        response.rejectionsNotListed = UInt64(status.rejectionsNotListed)
+        return response
+    }
+
+    static func csvProgressResponse(_ uploadID: String, current: CSVFileProgress, files: [CSVFileProgress]) -> ImportCSVResponse {
+        var response = ImportCSVResponse()
+        response.uploadId = uploadID
+        response.fileName = current.fileName
+        response.committedOffset = UInt64(current.receivedOffset)
+        Self.fill(&response, files: files)
+        return response
+    }
+
+    private static func fill(_ response: inout ImportCSVResponse, files: [CSVFileProgress]) {
+        response.files = files.map { file in
+            var summary = FileSummary()
+            summary.fileName = file.fileName
+            summary.committedOffset = UInt64(file.receivedOffset)
+            summary.complete = file.complete
+            summary.rowsRead = UInt64(file.rowsRead)
+            summary.inserted = UInt64(file.inserted)
+            summary.duplicatesInImport = UInt64(file.duplicatesInImport)
+            summary.alreadyPresent = UInt64(file.alreadyPresent)
+            summary.alreadyFromWebhook = UInt64(file.alreadyFromWebhook)
+            summary.rejected = UInt64(file.rejected)
+            return summary
+        }
+        for file in response.files {
+            response.rowsRead += file.rowsRead
+            response.inserted += file.inserted
+            response.duplicatesInImport += file.duplicatesInImport
+            response.alreadyPresent += file.alreadyPresent
+            response.alreadyFromWebhook += file.alreadyFromWebhook
+            response.rejected += file.rejected
+        }
+    }
+
+    // MARK: Validation
+
+    static func csvConfiguration(timeZone: String) throws -> CSVImportConfiguration {
+        // Every rejection of a chunk is handed to the store, which keeps the first ones of the upload.
+        let configuration = CSVImportConfiguration(timeZoneIdentifier: timeZone, maximumListedRejections: .max)
+        do {
+            _ = try CSVImportStream(configuration: configuration)
+        } catch {
+            throw ServiceError.invalidArgument("time_zone: \(error)")
+        }
+        return configuration
+    }
+
+    /// 1-255 bytes of printable text: it names the file in replies and rejections.
+    static func csvFileName(_ name: String) throws(ServiceError) -> String {
+        guard !name.isEmpty, name.utf8.count <= 255, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw .invalidArgument("file_name must be 1-255 bytes without control characters")
+        }
+        return name
+    }
+}
+
+/// The upload a request names: the same in every message of one call.
+struct CSVUploadTarget: Hashable {
+    var tenant: String
+    var account: String
+    var uploadID: String
+    var timeZone: String
+
+    init(_ request: ImportCSVRequest) throws(ServiceError) {
+        self.tenant = try Identifiers.tenant(request.tenantId)
+        self.account = try Identifiers.account(request.account)
+        // The upload id joins database keys and logs: the tenant id's rules.
+        guard (try? Identifiers.tenant(request.uploadId)) != nil else {
+            throw .invalidArgument("upload_id must be 1-128 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-' (a UUID fits)")
+        }
+        self.uploadID = request.uploadId
+        self.timeZone = request.timeZone.isEmpty ? IngestHandlers.defaultCSVTimeZone : request.timeZone
+    }
+}
+
+extension ServiceError {
+    static func csvOffsetGap(_ gap: CSVOffsetGap) -> ServiceError {
+        .failedPrecondition(
+            "\(gap.fileName): expected offset \(gap.expectedOffset), got \(gap.offset): resend from offset \(gap.expectedOffset)"
+        )
+    }
+}
+
+extension RPCError {
+    var callError: CallError {
+        var error = CallError()
+        error.code = self.code.rawValue
+        error.message = self.message
+        return error
+    }
+}
+
+/// Parses one chunk of a file from its stored cursor into staging rows for the store.
+enum CSVChunkStager {
+    private struct EventKey: Hashable {
+        var role: String
+        var receipt: String
+        var type: String
+        var ms: Int64
+    }
+
+    static func stage(
+        cursor: CSVFileCursor, bytes: ArraySlice<UInt8>, endsFile: Bool, configuration: CSVImportConfiguration
+    ) throws -> CSVStagedChunk {
+        var stream: CSVImportStream
+        if let header = cursor.header {
+            let point = CSVResumePoint(offset: cursor.parsedOffset, line: cursor.line, header: header)
+            stream = try CSVImportStream(configuration: configuration, resumingFrom: point)
+        } else {
+            stream = try CSVImportStream(configuration: configuration)
+        }
+        var transactions: [CSVTransaction] = []
+        transactions.reserveCapacity(bytes.count / 160 + 16)
+        try stream.feed(cursor.tail) { transactions.append($0) }
+        try stream.feed(bytes) { transactions.append($0) }
+        if endsFile {
+            try stream.finish { transactions.append($0) }
+        }
+
+        let received = cursor.receivedOffset + Int64(bytes.count)
+        var next = CSVFileCursor(receivedOffset: received, tail: [], header: stream.columns?.header, line: 1)
+        if let point = stream.resumePoint {
+            next.line = point.line
+        }
+        if !endsFile {
+            let tailStart = Int(stream.committableOffset - cursor.parsedOffset)
+            if tailStart >= cursor.tail.count {
+                next.tail = Array(bytes.dropFirst(tailStart - cursor.tail.count))
+            } else {
+                next.tail = Array(cursor.tail[tailStart...]) + Array(bytes)
+            }
+            if next.tail.count > configuration.maximumRecordBytes {
+                throw ServiceError.invalidArgument(
+                    "line \(next.line): a record longer than \(configuration.maximumRecordBytes) bytes "
+                        + "(an unclosed quote?): the file can't be imported"
+                )
+            }
+        }
+
+        var staged = CSVStagedChunk(next: next)
+        staged.complete = endsFile
+        staged.rowsRead = Int64(stream.rowsRead)
+        staged.rejections = stream.rejections.map { (line: $0.line, reason: $0.reason) }
+
+        // Rows that repeat an earlier row of the chunk are counted here; the store sees each key once.
+        var seen = Set<CSVTransaction.Identity>(minimumCapacity: transactions.count)
+        var rows: [CSVStageRow] = []
+        rows.reserveCapacity(transactions.count)
+        var firstOfEvent: [EventKey: Int] = [:]
+        for transaction in transactions {
+            guard seen.insert(transaction.identity).inserted else {
+                staged.duplicatesInChunk += 1
+                continue
+            }
+            let key = EventKey(
+                role: transaction.role, receipt: transaction.receipt, type: transaction.transactionTypeCode,
+                ms: transaction.instant.unixMilliseconds
+            )
+            var row = Self.row(transaction)
+            if let first = firstOfEvent[key] {
+                rows[first].eventAccountTotal = Self.sum(rows[first].eventAccountTotal, row.amount)
+                rows[first].eventOrderTotal = Self.sum(rows[first].eventOrderTotal, row.orderAmount)
+                rows[first].eventTaxTotal = Self.sum(rows[first].eventTaxTotal, row.taxAmount)
+                rows[first].eventShippingTotal = Self.sum(rows[first].eventShippingTotal, row.shippingAmount)
+            } else {
+                firstOfEvent[key] = rows.count
+                row.eventFirst = true
+                row.eventAccountTotal = row.amount
+                row.eventOrderTotal = row.orderAmount
+                row.eventTaxTotal = row.taxAmount
+                row.eventShippingTotal = row.shippingAmount
+                row.eventDocumentJSON = Self.document(transaction)
+            }
+            rows.append(row)
+        }
+        for row in rows {
+            staged.rows.append(row)
+        }
+        return staged
+    }
+
+    private static func sum(_ total: ExactDecimal?, _ value: ExactDecimal?) -> ExactDecimal? {
+        guard let value else { return total }
+        guard let total else { return value }
+        return total.adding(value)
+    }
+
+    private static func row(_ transaction: CSVTransaction) -> CSVStageRow {
+        var extra: String?
+        if !transaction.extraColumns.isEmpty {
+            extra = JSONValue.object(transaction.extraColumns.map { JSONMember(key: $0.name, value: .string($0.value)) }).jsonText
+        }
+        return CSVStageRow(
+            line: transaction.line, role: transaction.role, receipt: transaction.receipt,
+            transactionType: transaction.transactionTypeCode, timeMs: transaction.instant.unixMilliseconds,
+            itemNo: transaction.itemNo, kind: "\(transaction.kind)", vendor: transaction.vendor,
+            affiliate: transaction.affiliate, utcOffsetMinutes: transaction.instant.utcOffsetMinutes,
+            currency: transaction.currency, paymentMethod: transaction.paymentMethod,
+            upsellOriginalReceipt: transaction.upsellOriginalReceipt, productTitle: transaction.productTitle,
+            lineItemType: transaction.lineItemType, amount: transaction.amount, orderAmount: transaction.orderAmount,
+            taxAmount: transaction.taxAmount, shippingAmount: transaction.shippingAmount, extraJSON: extra
+        )
+    }
+
+    /// The event's customer and tracking code in the shape of a notification's document, so that
+    /// queries read `document -> 'customer' -> 'billing'` whichever way the event came.
+    private static func document(_ transaction: CSVTransaction) -> String? {
+        var members: [JSONMember] = [JSONMember(key: "source", value: .string("csv"))]
+        if let tid = transaction.trackingID {
+            members.append(JSONMember(key: "trackingCodes", value: .array([.string(tid)])))
+        }
+        let customer = transaction.customer
+        func add(_ list: inout [JSONMember], _ key: String, _ value: String?) {
+            if let value { list.append(JSONMember(key: key, value: .string(value))) }
+        }
+        var address: [JSONMember] = []
+        add(&address, "city", customer.city)
+        add(&address, "state", customer.state)
+        add(&address, "postalCode", customer.postalCode)
+        add(&address, "country", customer.country)
+        var billing: [JSONMember] = []
+        add(&billing, "firstName", customer.firstName)
+        add(&billing, "lastName", customer.lastName)
+        add(&billing, "fullName", customer.fullName)
+        add(&billing, "email", customer.email)
+        if !address.isEmpty {
+            billing.append(JSONMember(key: "address", value: .object(address)))
+        }
+        if !billing.isEmpty {
+            members.append(JSONMember(key: "customer", value: .object([JSONMember(key: "billing", value: .object(billing))])))
+        }
+        return JSONValue.object(members).jsonText
+    }
+}

@@ -1,0 +1,282 @@
+public import ClickBank
+
+/// Where a file of a CSV upload stands, as stored in `csv_upload_files`.
+public struct CSVFileProgress: Sendable, Hashable {
+    public var fileName: String
+    /// Bytes of the file applied, including a trailing incomplete record kept as `tail`: the next chunk
+    /// starts here.
+    public var receivedOffset: Int64
+    public var complete: Bool
+    public var rowsRead: Int64 = 0
+    public var inserted: Int64 = 0
+    /// Rows whose line an earlier row of the same upload (this file or another) already stored.
+    public var duplicatesInImport: Int64 = 0
+    /// Rows an earlier CSV import had stored.
+    public var alreadyPresent: Int64 = 0
+    /// Rows a webhook notification had stored; they are marked as confirmed by the CSV.
+    public var alreadyFromWebhook: Int64 = 0
+    public var rejected: Int64 = 0
+
+    public init(fileName: String, receivedOffset: Int64 = 0, complete: Bool = false) {
+        self.fileName = fileName
+        self.receivedOffset = receivedOffset
+        self.complete = complete
+    }
+}
+
+/// A rejected row as stored in `csv_rejections`.
+public struct CSVStoredRejection: Sendable, Hashable {
+    public var fileName: String
+    public var line: Int64
+    public var reason: String
+
+    public init(fileName: String, line: Int64, reason: String) {
+        self.fileName = fileName
+        self.line = line
+        self.reason = reason
+    }
+}
+
+/// An upload: its files in the order they were started and its first rejections.
+public struct CSVUploadStatus: Sendable, Hashable {
+    public var account: String
+    public var timeZone: String
+    public var files: [CSVFileProgress]
+    /// The first rejections (by file order, then line), at most the number asked for.
+    public var rejections: [CSVStoredRejection]
+    /// Rejections counted in `files` but not in `rejections` (not listed or not stored).
+    public var rejectionsNotListed: Int64
+
+    public init(
+        account: String, timeZone: String, files: [CSVFileProgress], rejections: [CSVStoredRejection],
+        rejectionsNotListed: Int64
+    ) {
+        self.account = account
+        self.timeZone = timeZone
+        self.files = files
+        self.rejections = rejections
+        self.rejectionsNotListed = rejectionsNotListed
+    }
+}
+
+/// What the parser of a chunk needs to go on where the stored file left off. Handed to the caller's
+/// staging closure inside the chunk's transaction, with the file row locked.
+public struct CSVFileCursor: Sendable {
+    /// Bytes of the file applied so far (`tail` included).
+    public var receivedOffset: Int64
+    /// The start of a record that was not complete yet, kept to be parsed with the next bytes.
+    public var tail: [UInt8]
+    /// The file's header, once read.
+    public var header: [String]?
+    /// The physical line that starts at `parsedOffset`.
+    public var line: Int
+
+    /// Where `tail` starts: every record before it is stored.
+    public var parsedOffset: Int64 { self.receivedOffset - Int64(self.tail.count) }
+
+    public init(receivedOffset: Int64, tail: [UInt8], header: [String]?, line: Int) {
+        self.receivedOffset = receivedOffset
+        self.tail = tail
+        self.header = header
+        self.line = line
+    }
+}
+
+/// One chunk, parsed by the caller: the rows to merge (in COPY text form), the rejections, and the
+/// cursor to store for the next chunk.
+public struct CSVStagedChunk: Sendable {
+    public var rows = CSVStageBuffer()
+    public var rejections: [(line: Int, reason: String)] = []
+    /// Data rows completed by this chunk (accepted, duplicates and rejected).
+    public var rowsRead: Int64 = 0
+    /// Rows that repeat an earlier row of this same chunk (not staged).
+    public var duplicatesInChunk: Int64 = 0
+    /// The cursor after this chunk.
+    public var next: CSVFileCursor
+    /// The file ended with this chunk.
+    public var complete: Bool = false
+
+    public init(next: CSVFileCursor) {
+        self.next = next
+    }
+}
+
+/// The outcome of one chunk.
+public struct CSVChunkResult: Sendable {
+    public enum Disposition: Sendable, Hashable {
+        /// The chunk's new bytes were applied in one transaction.
+        case applied
+        /// Everything in it was applied before (a resend); nothing changed.
+        case alreadyApplied
+    }
+
+    public var disposition: Disposition
+    public var progress: CSVFileProgress
+}
+
+/// A chunk that starts past the bytes received so far: the caller must resend from `expectedOffset`.
+public struct CSVOffsetGap: Error, Sendable, Hashable {
+    public var fileName: String
+    public var expectedOffset: Int64
+    public var offset: Int64
+}
+
+/// An upload id already used with another account or time zone.
+public struct CSVUploadMismatch: Error, Sendable, Hashable {
+    public var account: String
+    public var timeZone: String
+}
+
+/// One line item of the staging table, as `ImportSQL.createStage` lays it out. The event fields are
+/// read from the first line of each event (`eventFirst`), which carries the event's totals over the
+/// chunk's lines.
+public struct CSVStageRow: Sendable {
+    public var line: Int
+    public var role: String
+    public var receipt: String
+    public var transactionType: String
+    public var timeMs: Int64
+    public var itemNo: String
+    public var kind: String
+    public var vendor: String?
+    public var affiliate: String?
+    public var utcOffsetMinutes: Int
+    public var currency: String?
+    public var paymentMethod: String?
+    public var upsellOriginalReceipt: String?
+    public var productTitle: String?
+    public var lineItemType: String?
+    public var amount: ExactDecimal
+    public var orderAmount: ExactDecimal?
+    public var taxAmount: ExactDecimal?
+    public var shippingAmount: ExactDecimal?
+    /// JSON object of the columns the importer doesn't know, or nil.
+    public var extraJSON: String?
+    public var eventFirst: Bool
+    public var eventAccountTotal: ExactDecimal?
+    public var eventOrderTotal: ExactDecimal?
+    public var eventTaxTotal: ExactDecimal?
+    public var eventShippingTotal: ExactDecimal?
+    /// JSON document of the event (customer, tracking code), or nil.
+    public var eventDocumentJSON: String?
+
+    public init(
+        line: Int, role: String, receipt: String, transactionType: String, timeMs: Int64, itemNo: String, kind: String,
+        vendor: String?, affiliate: String?, utcOffsetMinutes: Int, currency: String?, paymentMethod: String?,
+        upsellOriginalReceipt: String?, productTitle: String?, lineItemType: String?, amount: ExactDecimal,
+        orderAmount: ExactDecimal?, taxAmount: ExactDecimal?, shippingAmount: ExactDecimal?, extraJSON: String?
+    ) {
+        self.line = line
+        self.role = role
+        self.receipt = receipt
+        self.transactionType = transactionType
+        self.timeMs = timeMs
+        self.itemNo = itemNo
+        self.kind = kind
+        self.vendor = vendor
+        self.affiliate = affiliate
+        self.utcOffsetMinutes = utcOffsetMinutes
+        self.currency = currency
+        self.paymentMethod = paymentMethod
+        self.upsellOriginalReceipt = upsellOriginalReceipt
+        self.productTitle = productTitle
+        self.lineItemType = lineItemType
+        self.amount = amount
+        self.orderAmount = orderAmount
+        self.taxAmount = taxAmount
+        self.shippingAmount = shippingAmount
+        self.extraJSON = extraJSON
+        self.eventFirst = false
+        self.eventDocumentJSON = nil
+    }
+}
+
+/// Staging rows in COPY's text format, built without intermediate strings.
+public struct CSVStageBuffer: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var count = 0
+
+    public init() {}
+
+    public mutating func append(_ row: CSVStageRow) {
+        self.integer(Int64(row.line))
+        self.text(row.role)
+        self.text(row.receipt)
+        self.text(row.transactionType)
+        self.integer(row.timeMs)
+        self.text(row.itemNo)
+        self.text(row.kind)
+        self.text(row.vendor)
+        self.text(row.affiliate)
+        self.integer(Int64(row.utcOffsetMinutes))
+        self.text(row.currency)
+        self.text(row.paymentMethod)
+        self.text(row.upsellOriginalReceipt)
+        self.text(row.productTitle)
+        self.text(row.lineItemType)
+        self.decimal(row.amount)
+        self.decimal(row.orderAmount)
+        self.decimal(row.taxAmount)
+        self.decimal(row.shippingAmount)
+        self.text(row.extraJSON)
+        self.raw(row.eventFirst ? "t" : "f")
+        self.decimal(row.eventAccountTotal)
+        self.decimal(row.eventOrderTotal)
+        self.decimal(row.eventTaxTotal)
+        self.decimal(row.eventShippingTotal)
+        self.text(row.eventDocumentJSON, last: true)
+        self.count += 1
+    }
+
+    private mutating func separator(_ last: Bool) {
+        self.bytes.append(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+    }
+
+    private mutating func raw(_ value: StaticString, last: Bool = false) {
+        value.withUTF8Buffer { self.bytes.append(contentsOf: $0) }
+        self.separator(last)
+    }
+
+    private mutating func integer(_ value: Int64, last: Bool = false) {
+        self.bytes.append(contentsOf: String(value).utf8)
+        self.separator(last)
+    }
+
+    private mutating func decimal(_ value: ExactDecimal?, last: Bool = false) {
+        if let value {
+            self.bytes.append(contentsOf: value.description.utf8)
+            self.separator(last)
+        } else {
+            self.raw("\\N", last: last)
+        }
+    }
+
+    private mutating func text(_ value: String?, last: Bool = false) {
+        guard let value else {
+            self.raw("\\N", last: last)
+            return
+        }
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"):
+                self.bytes.append(UInt8(ascii: "\\"))
+                self.bytes.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "\t"):
+                self.bytes.append(UInt8(ascii: "\\"))
+                self.bytes.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\n"):
+                self.bytes.append(UInt8(ascii: "\\"))
+                self.bytes.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"):
+                self.bytes.append(UInt8(ascii: "\\"))
+                self.bytes.append(UInt8(ascii: "r"))
+            case 0:
+                // PostgreSQL text can't hold NUL; the CSV parser only hands on valid UTF-8, so drop it.
+                continue
+            default:
+                self.bytes.append(byte)
+            }
+        }
+        self.separator(last)
+    }
+}

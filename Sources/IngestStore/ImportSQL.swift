@@ -1,0 +1,166 @@
+/// Statements of the CSV import (IngestStore+Imports.swift). Constants with bind parameters only.
+enum ImportSQL {
+    /// Creates the upload or finds it, locking its row: chunks of one upload are applied one at a time,
+    /// whichever instance receives them. $1 tenant, $2 upload id, $3 account, $4 time zone.
+    static let lockUpload = """
+        INSERT INTO csv_uploads AS u (tenant_id, upload_id, account, time_zone) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (tenant_id, upload_id) DO UPDATE SET updated_at = now()
+        RETURNING u.account, u.time_zone
+        """
+
+    static let fileColumns = """
+        file_name, received_offset, complete, rows_read, inserted, duplicates_in_import, already_present,
+        already_from_webhook, rejected
+        """
+
+    /// Creates the file's row or finds it; returns its progress and cursor. $3 file name.
+    static let upsertFile = """
+        INSERT INTO csv_upload_files AS f (tenant_id, upload_id, file_name, file_index)
+        VALUES ($1, $2, $3, (SELECT count(*) FROM csv_upload_files WHERE tenant_id = $1 AND upload_id = $2))
+        ON CONFLICT (tenant_id, upload_id, file_name) DO UPDATE SET updated_at = now()
+        RETURNING \(fileColumns), f.tail, f.header::text, f.resume_line
+        """
+
+    /// The staging table of one chunk; dropped at commit. Column order = `CSVStageBuffer.append`.
+    static let createStage = """
+        CREATE TEMP TABLE csv_stage (
+            line int8, role text, receipt text, ttype text, tms int8, item_no text, kind text, vendor text,
+            affiliate text, utc_offset int4, currency text, payment_method text, upsell text, product_title text,
+            line_item_type text, amount numeric, order_amount numeric, tax numeric, shipping numeric, extra text,
+            ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric, ev_shipping numeric, ev_document text
+        ) ON COMMIT DROP
+        """
+
+    static let copyStage = "COPY csv_stage FROM STDIN"
+
+    /// Merges the staged lines in one statement. $1 tenant, $2 account, $3 upload id.
+    ///
+    /// Events first (one per natural key; `ON CONFLICT DO NOTHING` keeps an existing one, whatever its
+    /// source), then lines, joined to their event's id (the new one from RETURNING, else a lookup).
+    /// Lines that were not inserted are classified from the statement's snapshot: stored by this
+    /// upload (a duplicate within the import), by another CSV import, or by a webhook notification
+    /// (then marked as confirmed by the CSV, line and event). A CSV event that gains lines in a
+    /// later chunk (an order split across chunks) adds them to its totals.
+    ///
+    /// Under concurrent imports of the same rows the snapshot may miss an event another transaction
+    /// just committed; the line's event id is then NULL and the statement fails, which the caller
+    /// reports as retryable (nothing of the chunk is stored).
+    static let merge = """
+        WITH new_events AS (
+            INSERT INTO events (
+                tenant_id, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor, affiliate,
+                utc_offset_minutes, currency, total_account_amount, total_order_amount, total_tax_amount,
+                total_shipping_amount, payment_method, upsell_original_receipt, document, source)
+            SELECT $1, $2, role, receipt, ttype, tms, kind, vendor, affiliate, utc_offset, currency, ev_account,
+                ev_order, ev_tax, ev_shipping, payment_method, upsell, ev_document::jsonb, 'csv'
+            FROM csv_stage WHERE ev_first
+            ON CONFLICT (tenant_id, account, role, receipt, transaction_type, transaction_time_ms) DO NOTHING
+            RETURNING id, role, receipt, transaction_type, transaction_time_ms
+        ), staged AS MATERIALIZED (
+            SELECT s.*, coalesce(n.id, (
+                SELECT e.id FROM events e
+                WHERE e.tenant_id = $1 AND e.account = $2 AND e.role = s.role AND e.receipt = s.receipt
+                  AND e.transaction_type = s.ttype AND e.transaction_time_ms = s.tms)) AS event_id
+            FROM csv_stage s
+            LEFT JOIN new_events n ON n.role = s.role AND n.receipt = s.receipt AND n.transaction_type = s.ttype
+                AND n.transaction_time_ms = s.tms
+        ), inserted AS (
+            INSERT INTO event_lines (
+                tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
+                product_title, line_item_type, account_amount, product_price, tax_amount, shipping_amount, source,
+                csv_upload_id, extra)
+            SELECT $1, $2, role, receipt, ttype, tms, item_no, event_id, product_title, line_item_type, amount,
+                order_amount, tax, shipping, 'csv', $3, extra::jsonb
+            FROM staged
+            ON CONFLICT (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no) DO NOTHING
+            RETURNING role, receipt, transaction_type, transaction_time_ms, item_no, event_id, account_amount,
+                product_price, tax_amount, shipping_amount
+        ), existing AS MATERIALIZED (
+            SELECT el.source, el.csv_upload_id, el.csv_confirmed_at, el.event_id, s.role, s.receipt, s.ttype, s.tms,
+                s.item_no
+            FROM staged s
+            JOIN event_lines el ON el.tenant_id = $1 AND el.account = $2 AND el.role = s.role
+                AND el.receipt = s.receipt AND el.transaction_type = s.ttype AND el.transaction_time_ms = s.tms
+                AND el.item_no = s.item_no
+            WHERE NOT EXISTS (
+                SELECT 1 FROM inserted i WHERE i.role = s.role AND i.receipt = s.receipt
+                    AND i.transaction_type = s.ttype AND i.transaction_time_ms = s.tms AND i.item_no = s.item_no)
+        ), confirmed_lines AS (
+            UPDATE event_lines el SET csv_confirmed_at = now()
+            FROM existing x
+            WHERE x.source = 'ipn' AND x.csv_confirmed_at IS NULL AND el.tenant_id = $1 AND el.account = $2
+                AND el.role = x.role AND el.receipt = x.receipt AND el.transaction_type = x.ttype
+                AND el.transaction_time_ms = x.tms AND el.item_no = x.item_no
+            RETURNING 1
+        ), confirmed_events AS (
+            UPDATE events e SET csv_confirmed_at = now()
+            WHERE e.tenant_id = $1 AND e.source = 'ipn' AND e.csv_confirmed_at IS NULL
+                AND e.id IN (SELECT event_id FROM existing WHERE source = 'ipn')
+            RETURNING 1
+        ), grown AS (
+            UPDATE events e SET
+                total_account_amount = CASE WHEN g.account IS NULL THEN e.total_account_amount
+                    ELSE coalesce(e.total_account_amount, 0) + g.account END,
+                total_order_amount = CASE WHEN g.ord IS NULL THEN e.total_order_amount
+                    ELSE coalesce(e.total_order_amount, 0) + g.ord END,
+                total_tax_amount = CASE WHEN g.tax IS NULL THEN e.total_tax_amount
+                    ELSE coalesce(e.total_tax_amount, 0) + g.tax END,
+                total_shipping_amount = CASE WHEN g.shipping IS NULL THEN e.total_shipping_amount
+                    ELSE coalesce(e.total_shipping_amount, 0) + g.shipping END
+            FROM (
+                SELECT i.event_id, sum(i.account_amount) AS account, sum(i.product_price) AS ord,
+                    sum(i.tax_amount) AS tax, sum(i.shipping_amount) AS shipping
+                FROM inserted i WHERE NOT EXISTS (SELECT 1 FROM new_events n WHERE n.id = i.event_id)
+                GROUP BY i.event_id
+            ) g
+            WHERE e.tenant_id = $1 AND e.id = g.event_id AND e.source = 'csv'
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM inserted),
+            (SELECT count(*) FROM existing WHERE source = 'csv' AND csv_upload_id = $3),
+            (SELECT count(*) FROM existing WHERE source = 'ipn'),
+            (SELECT count(*) FROM confirmed_lines) + (SELECT count(*) FROM confirmed_events)
+                + (SELECT count(*) FROM grown)
+        """
+
+    /// Keeps rejections, at most $4 per upload in all. $1 tenant, $2 upload, $3 file, $5 JSON
+    /// array of {line, reason}.
+    static let insertRejections = """
+        INSERT INTO csv_rejections (tenant_id, upload_id, file_name, line, reason)
+        SELECT $1, $2, $3, r.line, r.reason
+        FROM jsonb_to_recordset($5::jsonb) AS r(line int8, reason text)
+        ORDER BY r.line
+        LIMIT greatest(0, $4::int8 - (SELECT count(*) FROM csv_rejections WHERE tenant_id = $1 AND upload_id = $2))
+        ON CONFLICT DO NOTHING
+        """
+
+    /// Stores the file's new cursor and adds the chunk's counts, only if no one else moved it
+    /// ($4 = the offset this chunk was applied on). $1 tenant, $2 upload, $3 file.
+    static let advanceFile = """
+        UPDATE csv_upload_files AS f SET
+            received_offset = $5::int8, tail = $6, header = $7::jsonb, resume_line = $8::int8, complete = $9::bool,
+            rows_read = f.rows_read + $10::int8, inserted = f.inserted + $11::int8,
+            duplicates_in_import = f.duplicates_in_import + $12::int8,
+            already_present = f.already_present + $13::int8,
+            already_from_webhook = f.already_from_webhook + $14::int8, rejected = f.rejected + $15::int8,
+            updated_at = now()
+        WHERE f.tenant_id = $1 AND f.upload_id = $2 AND f.file_name = $3 AND f.received_offset = $4::int8
+        RETURNING \(fileColumns)
+        """
+
+    static let upload = """
+        SELECT account, time_zone FROM csv_uploads WHERE tenant_id = $1 AND upload_id = $2
+        """
+
+    static let files = """
+        SELECT \(fileColumns) FROM csv_upload_files WHERE tenant_id = $1 AND upload_id = $2 ORDER BY file_index
+        """
+
+    /// The first rejections in file order, then line. $3 limit.
+    static let rejections = """
+        SELECT r.file_name, r.line, r.reason FROM csv_rejections r
+        JOIN csv_upload_files f ON f.tenant_id = r.tenant_id AND f.upload_id = r.upload_id AND f.file_name = r.file_name
+        WHERE r.tenant_id = $1 AND r.upload_id = $2
+        ORDER BY f.file_index, r.line LIMIT $3::int8
+        """
+}

@@ -1,0 +1,173 @@
+import ClickBank
+import LibPQ
+
+extension IngestStore {
+    /// Rejections stored per upload; the rest are only counted.
+    public static let storedRejectionsPerUpload = 1000
+
+    /// Applies one chunk of a CSV upload in one transaction, so a chunk is either wholly applied or not
+    /// at all, and a resent chunk is never applied twice.
+    ///
+    /// Locks the upload (creating it and the file's row if new), compares `offset` with the bytes
+    /// received so far, and then:
+    /// - a chunk that ends at or before them (and doesn't newly end the file): nothing is applied;
+    ///   returns `.alreadyApplied` with the stored progress;
+    /// - a chunk that starts after them: throws `CSVOffsetGap` with the offset to resend from;
+    /// - otherwise calls `stage` with the stored cursor and the chunk's new bytes (on the pool's
+    ///   thread, inside the transaction: it parses, and throws to refuse the file), then COPYs the
+    ///   staged rows into a temporary table, merges them into `events`/`event_lines` in one
+    ///   statement (`ImportSQL.merge`), stores rejections (at most `storedRejectionsPerUpload` per
+    ///   upload) and the new cursor and counts, and commits.
+    ///
+    /// Throws `CSVUploadMismatch` if the upload id was used with another account or time zone.
+    public func applyCSVChunk(
+        tenant: String,
+        uploadID: String,
+        account: String,
+        timeZone: String,
+        fileName: String,
+        offset: Int64,
+        data: [UInt8],
+        lastChunk: Bool,
+        stage: @escaping @Sendable (CSVFileCursor, ArraySlice<UInt8>, Bool) throws -> CSVStagedChunk
+    ) async throws -> CSVChunkResult {
+        try await self.run("importing a CSV chunk") { connection in
+            try connection.transaction { tx in
+                let (progress, cursor) = try Self.lockFile(
+                    tx, tenant: tenant, uploadID: uploadID, account: account, timeZone: timeZone, fileName: fileName
+                )
+                let end = offset + Int64(data.count)
+                if offset > progress.receivedOffset {
+                    throw CSVOffsetGap(fileName: fileName, expectedOffset: progress.receivedOffset, offset: offset)
+                }
+                let newBytes = data[Int(progress.receivedOffset - offset)...]
+                let endsFile = lastChunk && end >= progress.receivedOffset
+                if progress.complete || (newBytes.isEmpty && !endsFile) {
+                    return CSVChunkResult(disposition: .alreadyApplied, progress: progress)
+                }
+                let staged = try stage(cursor, newBytes, endsFile)
+
+                var counts = (inserted: Int64(0), inImport: staged.duplicatesInChunk, webhook: Int64(0))
+                if staged.rows.count > 0 {
+                    try tx.execute(ImportSQL.createStage)
+                    try tx.copyIn(ImportSQL.copyStage) { writer in
+                        try writer.write(raw: staged.rows.bytes)
+                    }
+                    let merged = try tx.execute(
+                        cached: ImportSQL.merge, [.text(tenant), .text(account), .text(uploadID)]
+                    )
+                    counts.inserted = merged.int64(row: 0, column: 0) ?? 0
+                    counts.inImport += merged.int64(row: 0, column: 1) ?? 0
+                    counts.webhook = merged.int64(row: 0, column: 2) ?? 0
+                }
+                let alreadyPresent = Int64(staged.rows.count) - counts.inserted
+                    - (counts.inImport - staged.duplicatesInChunk) - counts.webhook
+                if !staged.rejections.isEmpty {
+                    let json = JSONValue.array(staged.rejections.map { rejection in
+                        .object([
+                            JSONMember(key: "line", value: .number(String(rejection.line))),
+                            JSONMember(key: "reason", value: .string(rejection.reason)),
+                        ])
+                    }).jsonText
+                    try tx.execute(
+                        cached: ImportSQL.insertRejections,
+                        [.text(tenant), .text(uploadID), .text(fileName), .init(Self.storedRejectionsPerUpload), .text(json)]
+                    )
+                }
+                let header = staged.next.header.map { names in JSONValue.array(names.map { .string($0) }).jsonText }
+                let advanced = try tx.execute(
+                    cached: ImportSQL.advanceFile,
+                    [
+                        .text(tenant), .text(uploadID), .text(fileName), .init(progress.receivedOffset),
+                        .init(staged.next.receivedOffset), .bytes(staged.next.tail), .init(header),
+                        .init(staged.next.line), .init(staged.complete), .init(staged.rowsRead), .init(counts.inserted),
+                        .init(counts.inImport), .init(alreadyPresent), .init(counts.webhook),
+                        .init(Int64(staged.rejections.count)),
+                    ]
+                )
+                guard advanced.rowCount == 1 else {
+                    // Can't happen while the upload row is locked; never commit a chunk twice anyway.
+                    throw IngestStoreError(code: .internal, operation: "advancing a CSV upload")
+                }
+                return CSVChunkResult(disposition: .applied, progress: try Self.fileProgress(advanced, row: 0))
+            }
+        }
+    }
+
+    /// The upload's files and its first `listRejections` rejections; nil for an unknown upload.
+    public func csvUploadStatus(tenant: String, uploadID: String, listRejections: Int = 100) async throws -> CSVUploadStatus? {
+        try await self.run("reading a CSV upload") { connection in
+            let upload = try connection.execute(cached: ImportSQL.upload, [.text(tenant), .text(uploadID)])
+            guard upload.rowCount == 1, let account = upload[0, 0], let timeZone = upload[0, 1] else {
+                return nil
+            }
+            let fileRows = try connection.execute(cached: ImportSQL.files, [.text(tenant), .text(uploadID)])
+            let files = try (0..<fileRows.rowCount).map { try Self.fileProgress(fileRows, row: $0) }
+            let rejected = files.reduce(Int64(0)) { $0 + $1.rejected }
+            var rejections: [CSVStoredRejection] = []
+            if rejected > 0 && listRejections > 0 {
+                let rows = try connection.execute(
+                    cached: ImportSQL.rejections, [.text(tenant), .text(uploadID), .init(listRejections)]
+                )
+                rejections = (0..<rows.rowCount).map { row in
+                    CSVStoredRejection(
+                        fileName: rows[row, 0] ?? "", line: rows.int64(row: row, column: 1) ?? 0, reason: rows[row, 2] ?? ""
+                    )
+                }
+            }
+            return CSVUploadStatus(
+                account: account, timeZone: timeZone, files: files, rejections: rejections,
+                rejectionsNotListed: max(0, rejected - Int64(rejections.count))
+            )
+        }
+    }
+
+    // MARK: Internals
+
+    private static func lockFile(
+        _ tx: PGConnection, tenant: String, uploadID: String, account: String, timeZone: String, fileName: String
+    ) throws -> (CSVFileProgress, CSVFileCursor) {
+        let upload = try tx.execute(
+            cached: ImportSQL.lockUpload, [.text(tenant), .text(uploadID), .text(account), .text(timeZone)]
+        )
+        guard upload.rowCount == 1, let storedAccount = upload[0, 0], let storedZone = upload[0, 1] else {
+            throw IngestStoreError(code: .internal, operation: "locking a CSV upload")
+        }
+        guard storedAccount == account, storedZone == timeZone else {
+            throw CSVUploadMismatch(account: storedAccount, timeZone: storedZone)
+        }
+        let file = try tx.execute(cached: ImportSQL.upsertFile, [.text(tenant), .text(uploadID), .text(fileName)])
+        guard file.rowCount == 1 else {
+            throw IngestStoreError(code: .internal, operation: "reading a CSV upload file")
+        }
+        let progress = try Self.fileProgress(file, row: 0)
+        var header: [String]?
+        if let text = file[0, 10] {
+            guard case .array(let values)? = try? JSONValue.parse(text) else {
+                throw IngestStoreError(code: .internal, operation: "decoding a stored CSV header")
+            }
+            header = values.map { $0.stringValue ?? "" }
+        }
+        let cursor = CSVFileCursor(
+            receivedOffset: progress.receivedOffset, tail: file.bytes(row: 0, column: 9) ?? [], header: header,
+            line: file.int(row: 0, column: 11) ?? 1
+        )
+        return (progress, cursor)
+    }
+
+    static func fileProgress(_ rows: PGResult, row: Int) throws -> CSVFileProgress {
+        guard let name = rows[row, 0], let received = rows.int64(row: row, column: 1),
+            let complete = rows.bool(row: row, column: 2)
+        else {
+            throw IngestStoreError(code: .internal, operation: "decoding a CSV upload file")
+        }
+        var progress = CSVFileProgress(fileName: name, receivedOffset: received, complete: complete)
+        progress.rowsRead = rows.int64(row: row, column: 3) ?? 0
+        progress.inserted = rows.int64(row: row, column: 4) ?? 0
+        progress.duplicatesInImport = rows.int64(row: row, column: 5) ?? 0
+        progress.alreadyPresent = rows.int64(row: row, column: 6) ?? 0
+        progress.alreadyFromWebhook = rows.int64(row: row, column: 7) ?? 0
+        progress.rejected = rows.int64(row: row, column: 8) ?? 0
+        return progress
+    }
+}
