@@ -33,7 +33,4 @@ integration='IntegrationTests'
 swift test --skip-build --filter "$servers"
 swift test --skip-build --filter "$alone"
 swift test --skip-build --skip "$servers|$alone|$integration"
-# TODO: drop CBINGEST_IT_SERVER_USER=root (integration.sh then runs the server as the image's user
-# 10001) once RPCServer, Gateway and RPCClientChannel set TCP_NODELAY with ChannelOptions.tcpOption:
-# `.socketOption(.tcp_nodelay)` sets SO_DEBUG, which fails without root and closes every connection.
-CBINGEST_IT_SERVER_USER=root scripts/integration.sh
+scripts/integration.sh

@@ -117,7 +117,7 @@ enum ClosedLoopLoad {
             let promise = loop.makePromise(of: (Int, Int, [Int]).self)
             let requestCopy = request
             _ = try await ClientBootstrap(group: loop)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyFrameDecoder(maxMessageBytes: 1 << 24)))

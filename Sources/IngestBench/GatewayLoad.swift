@@ -165,7 +165,7 @@ enum HTTPClosedLoop {
             let loop = group.next()
             let promise = loop.makePromise(of: Result.self)
             _ = try await ClientBootstrap(group: loop)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()

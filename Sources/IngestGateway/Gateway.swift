@@ -33,7 +33,7 @@ public final class Gateway: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 guard metrics.connectionOpened(limit: maxConnections) else {
                     logger.warning("gateway refusing a connection: at the connection limit")

@@ -160,7 +160,7 @@ public final class RPCClientChannel: Sendable {
         let configuration = self.configuration
         let bootstrap = ClientBootstrap(group: self.group)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
