@@ -202,12 +202,32 @@ struct ServerIntegrationTests {
 
     // MARK: ImportCSV
 
-    // TODO(ImportCSV): IngestClient.importCSV is being built in another branch of work. When it lands,
-    // replace this with: import each of ../shared/vectors/csv/transactions_{vendor,affiliate}_2024-03.csv
-    // and transactions_edgecases.csv for a fresh tenant through the client's streaming upload, check the
-    // returned counts (accepted, duplicates, rejected rows with their line numbers), import the same file
-    // again (every row a duplicate), and check that a sale imported from CSV and delivered as a
-    // notification is one event. Not faked meanwhile: it shows as skipped with this reason.
-    @Test(.disabled("ImportCSV: IngestClient.importCSV does not exist yet; see the TODO(ImportCSV) above this test"))
-    func importCSVOfTheSampleFiles() async throws {}
+    // MARK: ImportCSV
+
+    /// The vendor sample export, after the same sale arrived as a notification: the CSV's copy of it
+    /// is recognised as the webhook's event; importing the file again adds nothing.
+    @Test func importCSVDeduplicatesAgainstWebhookEventsAndItself() async throws {
+        let server = try IntegrationServer.server
+        let sale = try IPNVector.named("v7_sale_vendor")
+        let csv = IPNVector.directory.deletingLastPathComponent()
+            .appendingPathComponent("csv/transactions_vendor_2024-03.csv").path
+        try await server.withClient { (client) async throws in
+            let (tenant, path) = try await Self.endpoint(client)
+            let (status, _) = try await server.http("POST", path, body: sale.body, contentType: sale.contentType)
+            #expect(status == 200)
+
+            let first = try await client.importCSV(tenantID: tenant, account: Self.account, files: [try .path(csv)])
+            #expect(first.final)
+            #expect(first.rowsRead == 12)
+            #expect(first.rejected == 0)
+            #expect(first.alreadyFromWebhook == 1, "SYNTH001 came by webhook first")
+            #expect(first.inserted == 11)
+
+            let again = try await client.importCSV(tenantID: tenant, account: Self.account, files: [try .path(csv)])
+            #expect(again.rowsRead == 12)
+            #expect(again.inserted == 0, "re-uploading a whole file adds nothing")
+            #expect(again.alreadyPresent + again.alreadyFromWebhook == 12)
+        }
+    }
+
 }
