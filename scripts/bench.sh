@@ -66,3 +66,8 @@ echo "|---|---|---|---|---|---|---|"
 stored=$(psql "$DATABASE_URL" -qAtc "SELECT count(*) FROM ipn_deliveries WHERE tenant_id = 'bench' AND status = 'verified'")
 echo
 echo "verified deliveries stored: $stored; server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' /proc/$server_pid/status)"
+
+echo
+echo "ImportCSV (1,000,000-row export from gen_clickbank_csv.py, streamed through the Swift client)"
+echo
+DATABASE_URL="$DATABASE_URL" RPC_PORT="$rpc_port" SERVER_PID="$server_pid" BIN="$bin" scripts/bench-import.sh
