@@ -43,6 +43,9 @@ extension IngestHandlers {
                 response.error = ServiceError.csvOffsetGap(gap).rpcError.callError
                 return response
             }
+            if result.disposition == .applied {
+                self.metrics.countImportRows(current: result.progress, previous: result.previous)
+            }
             if let index = files.firstIndex(where: { $0.fileName == fileName }) {
                 files[index] = result.progress
             } else {

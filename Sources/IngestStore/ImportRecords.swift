@@ -112,6 +112,8 @@ public struct CSVChunkResult: Sendable {
 
     public var disposition: Disposition
     public var progress: CSVFileProgress
+    /// The file's progress before this chunk (for per-chunk counts); nil when nothing was applied.
+    public var previous: CSVFileProgress? = nil
 }
 
 /// A chunk that starts past the bytes received so far: the caller must resend from `expectedOffset`.

@@ -89,7 +89,9 @@ extension IngestStore {
                     // Can't happen while the upload row is locked; never commit a chunk twice anyway.
                     throw IngestStoreError(code: .internal, operation: "advancing a CSV upload")
                 }
-                return CSVChunkResult(disposition: .applied, progress: try Self.fileProgress(advanced, row: 0))
+                return CSVChunkResult(
+                    disposition: .applied, progress: try Self.fileProgress(advanced, row: 0), previous: progress
+                )
             }
         }
     }

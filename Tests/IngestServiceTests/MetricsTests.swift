@@ -36,7 +36,12 @@ struct MetricsTests {
             _ = try await GatewayTests.send(
                 "POST", "\(base)/clickbank/ipn/\(token)", body: IPNVector.named("neg_tampered_last_block").body, contentType: "application/json"
             )
+            let csv = IPNVector.directory.deletingLastPathComponent().appendingPathComponent("csv/transactions_vendor_2024-03.csv")
+            _ = try await service.client.importCSV(
+                tenantID: ServiceTestDatabase.uniqueTenant(), account: "synthvend", files: [try .path(csv.path)]
+            )
             let (status, text) = try await GatewayTests.send("GET", "\(base)/metrics")
+            #expect(text.contains(#"cbingest_import_rows_total{outcome="inserted"}"#))
             #expect(status == 200)
             #expect(text.contains(#"cbingest_rpc_calls_total{method="VerifyIPN",code="OK"}"#), "\(text.prefix(2000))")
             #expect(text.contains(#"cbingest_rpc_duration_seconds_bucket{method="GetWebhookURL""#))
