@@ -230,4 +230,23 @@ struct ServerIntegrationTests {
         }
     }
 
+    /// All three sample exports in one upload: every row read, none rejected, each stored once.
+    @Test func importCSVOfEverySampleFile() async throws {
+        let server = try IntegrationServer.server
+        let folder = IPNVector.directory.deletingLastPathComponent().appendingPathComponent("csv")
+        let files = try ["transactions_vendor_2024-03.csv", "transactions_affiliate_2024-03.csv", "transactions_edgecases.csv"]
+            .map { try IngestClient.CSVImportFile.path(folder.appendingPathComponent($0).path) }
+        try await server.withClient { (client) async throws in
+            let tenant = IntegrationServer.uniqueTenant()
+            let summary = try await client.importCSV(tenantID: tenant, account: Self.account, files: files)
+            #expect(summary.files.count == 3)
+            #expect(summary.rowsRead == 22)
+            #expect(summary.rejected == 0)
+            #expect(summary.duplicatesInImport >= 1, "the edge-case file repeats a row")
+            #expect(summary.inserted + summary.duplicatesInImport + summary.alreadyPresent == 22)
+            let again = try await client.importCSV(tenantID: tenant, account: Self.account, files: files)
+            #expect(again.inserted == 0)
+        }
+    }
+
 }
