@@ -33,16 +33,17 @@ public final class RPCClientChannel: Sendable {
     /// A unary call: one request message, one reply message.
     public func unary(methodIndex: UInt32, request: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
         // A connection can close between being handed out and the call being written (the server's
-        // idle timeout, a restart). Nothing was sent then, so one retry on a new connection is safe.
-        for attempt in 0..<2 {
+        // idle timeout, a restart). Nothing was sent then, so trying again on a new connection is safe.
+        for attempt in 0..<3 {
             let connection = try await self.connection()
             do {
                 return try await self.unary(on: connection, methodIndex: methodIndex, request: request, timeout: timeout)
             } catch is CallNotSent {
                 self.forget(connection)
-                if attempt == 1 { break }
+                if attempt == 2 { break }
             }
         }
+        // Three connections in a row closed before the call could be written.
         throw RPCError(.unavailable, "the connection to the server is closed")
     }
 
