@@ -28,7 +28,7 @@ rpc_port=$(scripts/free-port.sh)
 http_port=$(scripts/free-port.sh)
 echo_port=$(scripts/free-port.sh)
 
-CBINGEST_MASTER_KEY_FILE="$work/master.key" CBINGEST_LOG_LEVEL=error \
+MALLOC_ARENA_MAX=2 CBINGEST_MASTER_KEY_FILE="$work/master.key" CBINGEST_LOG_LEVEL=error \
     "$bin/cbingest" serve --rpc-port "$rpc_port" --http-port "$http_port" >"$work/serve.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
