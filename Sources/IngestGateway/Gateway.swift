@@ -43,7 +43,7 @@ public final class Gateway: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(
-                        IdleStateHandler(readTimeout: GatewayClock.timeAmount(configuration.idleTimeout))
+                        IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout))
                     )
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(

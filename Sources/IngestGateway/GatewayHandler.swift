@@ -64,7 +64,7 @@ final class GatewayHandler: ChannelInboundHandler {
     private func armHeadDeadline(context: ChannelHandlerContext) {
         self.headDeadline?.cancel()
         let channel = context.channel
-        self.headDeadline = context.eventLoop.scheduleTask(in: GatewayClock.timeAmount(self.configuration.requestTimeout)) {
+        self.headDeadline = context.eventLoop.scheduleTask(in: TimeAmount(self.configuration.requestTimeout)) {
             channel.close(promise: nil)
         }
     }
@@ -97,7 +97,7 @@ final class GatewayHandler: ChannelInboundHandler {
         self.busy = true
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        self.requestDeadline = context.eventLoop.scheduleTask(in: GatewayClock.timeAmount(self.configuration.requestTimeout)) {
+        self.requestDeadline = context.eventLoop.scheduleTask(in: TimeAmount(self.configuration.requestTimeout)) {
             // A request that never finishes arriving must not hold the connection.
             loopBound.value.respond(.requestTimeout, "request not received in time\n", close: true, context: contextBound.value)
         }

@@ -83,13 +83,17 @@ public final class IngestHandlers: Sendable {
         let account = try Identifiers.account(request.account)
         let sealingContext = WebhookTokens.sealingContext(tenant: tenant, account: account)
 
-        var view = try await self.storeCall { try await self.store.webhookView(tenant: tenant, account: account) }
-        if view.currentToken == nil || request.rotateToken {
+        let view = try await self.storeCall { try await self.store.webhookView(tenant: tenant, account: account) }
+        var current = view.currentToken
+        var previous = view.previousToken
+        if current == nil || request.rotateToken {
             let token = WebhookTokens.make()
             let sealed = self.keyring.seal(Array(token.utf8), context: sealingContext)
             let grace = request.previousTokenGraceSeconds > 0
                 ? request.previousTokenGraceSeconds : self.configuration.tokenGracePeriodSeconds
-            _ = try await self.storeCall {
+            // The store returns what the database holds afterwards: with concurrent first calls only
+            // one token wins, and every caller gets that one.
+            let created = try await self.storeCall {
                 try await self.store.createToken(
                     tenant: tenant, account: account, tokenHash: WebhookTokens.lookupHash(token),
                     masterKeyID: sealed.keyID, sealed: sealed.sealed,
@@ -99,15 +103,15 @@ public final class IngestHandlers: Sendable {
             if request.rotateToken {
                 context.logger.info("rotated a webhook token", metadata: ["tenant": "\(tenant)", "account": "\(account)"])
             }
-            // Read back what the database holds: with concurrent first calls only one token wins.
-            view = try await self.storeCall { try await self.store.webhookView(tenant: tenant, account: account) }
+            current = created.record.current
+            previous = created.record.previous
         }
-        guard let current = view.currentToken else {
+        guard let current else {
             throw ServiceError(.internal, "the webhook token could not be created")
         }
         var response = GetWebhookURLResponse()
         response.url = try self.url(for: current, context: sealingContext)
-        if let previous = view.previousToken {
+        if let previous {
             response.previousUrl = try self.url(for: previous, context: sealingContext)
             response.previousUrlValidUntilMs = previous.validUntilMs ?? 0
         }

@@ -540,13 +540,6 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
 /// Compares without an early exit, so the time taken says nothing about where two tokens differ.
 func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var difference = UInt8(a.count == b.count ? 0 : 1)
