@@ -42,9 +42,6 @@ public final class Gateway: Sendable {
                 channel.closeFuture.whenComplete { _ in metrics.connectionClosed() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(
-                        IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout))
-                    )
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(
                         GatewayHandler(

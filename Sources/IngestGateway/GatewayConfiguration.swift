@@ -7,10 +7,9 @@ public struct GatewayConfiguration: Sendable {
     public var maxBodyBytes: Int = 64 * 1024
     /// Connections open at once; more are closed on accept.
     public var maxConnections: Int = 1024
-    /// A request must arrive whole within this time (slow or half-sent requests are cut off).
+    /// A request's head must arrive within this time of the connection opening (or of the previous
+    /// response), and the rest within this time of the head: slow, idle or half-sent requests are cut off.
     public var requestTimeout: Duration = .seconds(10)
-    /// A keep-alive connection with no request for this long is closed.
-    public var idleTimeout: Duration = .seconds(60)
     /// How long the gateway waits for VerifyIPN before answering 503 (ClickBank then retries).
     public var verifyTimeout: Duration = .seconds(8)
 

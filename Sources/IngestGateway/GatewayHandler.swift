@@ -232,14 +232,6 @@ final class GatewayHandler: ChannelInboundHandler {
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, !self.busy {
-            context.close(promise: nil)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Malformed HTTP: the pipeline's error handler has answered 400 where it could.
         self.logger.debug("gateway connection error", metadata: ["error": "\(error)"])
