@@ -83,7 +83,9 @@ extension IngestHandlers {
                 timeZone: target.timeZone, fileName: fileName, offset: Int64(clamping: request.offset),
                 data: request.data, lastChunk: request.lastChunk
             ) { cursor, bytes, endsFile in
-                try CSVChunkStager.stage(cursor: cursor, bytes: bytes, endsFile: endsFile, configuration: configuration)
+                try CSVChunkStager.stage(
+                    cursor: cursor, bytes: bytes, endsFile: endsFile, account: target.account, configuration: configuration
+                )
             }
         } catch let gap as CSVOffsetGap {
             throw gap
@@ -219,7 +221,8 @@ enum CSVChunkStager {
     }
 
     static func stage(
-        cursor: CSVFileCursor, bytes: ArraySlice<UInt8>, endsFile: Bool, configuration: CSVImportConfiguration
+        cursor: CSVFileCursor, bytes: ArraySlice<UInt8>, endsFile: Bool, account: String,
+        configuration: CSVImportConfiguration
     ) throws -> CSVStagedChunk {
         var stream: CSVImportStream
         if let header = cursor.header {
@@ -275,7 +278,7 @@ enum CSVChunkStager {
                 role: transaction.role, receipt: transaction.receipt, type: transaction.transactionTypeCode,
                 ms: transaction.instant.unixMilliseconds
             )
-            var row = Self.row(transaction)
+            var row = Self.row(transaction, account: account)
             if let first = firstOfEvent[key] {
                 rows[first].eventAccountTotal = Self.sum(rows[first].eventAccountTotal, row.amount)
                 rows[first].eventOrderTotal = Self.sum(rows[first].eventOrderTotal, row.orderAmount)
@@ -304,13 +307,18 @@ enum CSVChunkStager {
         return total.adding(value)
     }
 
-    private static func row(_ transaction: CSVTransaction) -> CSVStageRow {
+    private static func row(_ transaction: CSVTransaction, account: String) -> CSVStageRow {
         var extra: String?
         if !transaction.extraColumns.isEmpty {
             extra = JSONValue.object(transaction.extraColumns.map { JSONMember(key: $0.name, value: .string($0.value)) }).jsonText
         }
+        let identity = EventIdentity(
+            account: account, role: transaction.role, receipt: transaction.receipt,
+            transactionType: transaction.transactionTypeCode, instantMilliseconds: transaction.instant.unixMilliseconds,
+            itemNo: transaction.itemNo
+        )
         return CSVStageRow(
-            line: transaction.line, role: transaction.role, receipt: transaction.receipt,
+            line: transaction.line, eventKey: identity.eventKey, lineKey: identity.lineKey, role: transaction.role, receipt: transaction.receipt,
             transactionType: transaction.transactionTypeCode, timeMs: transaction.instant.unixMilliseconds,
             itemNo: transaction.itemNo, kind: "\(transaction.kind)", vendor: transaction.vendor,
             affiliate: transaction.affiliate, utcOffsetMinutes: transaction.instant.utcOffsetMinutes,

@@ -24,7 +24,7 @@ enum ImportSQL {
     /// The staging table of one chunk; dropped at commit. Column order = `CSVStageBuffer.append`.
     static let createStage = """
         CREATE TEMP TABLE csv_stage (
-            line int8, role text, receipt text, ttype text, tms int8, item_no text, kind text, vendor text,
+            line int8, ekey uuid, lkey uuid, role text, receipt text, ttype text, tms int8, item_no text, kind text, vendor text,
             affiliate text, utc_offset int4, currency text, payment_method text, upsell text, product_title text,
             line_item_type text, amount numeric, order_amount numeric, tax numeric, shipping numeric, extra text,
             ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric, ev_shipping numeric, ev_document text
@@ -35,12 +35,14 @@ enum ImportSQL {
 
     /// Merges the staged lines in one statement. $1 tenant, $2 account, $3 upload id.
     ///
-    /// Events first (one per natural key; `ON CONFLICT DO NOTHING` keeps an existing one, whatever its
-    /// source), then lines, joined to their event's id (the new one from RETURNING, else a lookup).
-    /// Lines that were not inserted are classified from the statement's snapshot: stored by this
-    /// upload (a duplicate within the import), by another CSV import, or by a webhook notification
-    /// (then marked as confirmed by the CSV, line and event). A CSV event that gains lines in a
-    /// later chunk (an order split across chunks) adds them to its totals.
+    /// Events first (one per key; `ON CONFLICT DO NOTHING` keeps an existing one, whatever its
+    /// source), then lines, with their event's id (the new one from RETURNING, else a lookup by key).
+    /// Lines that were not inserted are looked up one by one (a nested loop the planner can't turn
+    /// into a scan of the tenant's lines, whatever its statistics) and classified from the
+    /// statement's snapshot: stored by this upload (a duplicate within the import), by another CSV
+    /// import, or by a webhook notification (then marked as confirmed by the CSV, line and event).
+    /// A CSV event that gains lines in a later chunk (an order split across chunks) adds them to its
+    /// totals. The updates address rows through `= ANY (ARRAY(...))` on their keys, index scans.
     ///
     /// Under concurrent imports of the same rows the snapshot may miss an event another transaction
     /// just committed; the line's event id is then NULL and the statement fails, which the caller
@@ -48,55 +50,48 @@ enum ImportSQL {
     static let merge = """
         WITH new_events AS (
             INSERT INTO events (
-                tenant_id, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor, affiliate,
+                tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor, affiliate,
                 utc_offset_minutes, currency, total_account_amount, total_order_amount, total_tax_amount,
                 total_shipping_amount, payment_method, upsell_original_receipt, document, source)
-            SELECT $1, $2, role, receipt, ttype, tms, kind, vendor, affiliate, utc_offset, currency, ev_account,
+            SELECT $1, ekey, $2, role, receipt, ttype, tms, kind, vendor, affiliate, utc_offset, currency, ev_account,
                 ev_order, ev_tax, ev_shipping, payment_method, upsell, ev_document::jsonb, 'csv'
             FROM csv_stage WHERE ev_first
-            ON CONFLICT (tenant_id, account, role, receipt, transaction_type, transaction_time_ms) DO NOTHING
-            RETURNING id, role, receipt, transaction_type, transaction_time_ms
-        ), staged AS MATERIALIZED (
-            SELECT s.*, coalesce(n.id, (
-                SELECT e.id FROM events e
-                WHERE e.tenant_id = $1 AND e.account = $2 AND e.role = s.role AND e.receipt = s.receipt
-                  AND e.transaction_type = s.ttype AND e.transaction_time_ms = s.tms)) AS event_id
-            FROM csv_stage s
-            LEFT JOIN new_events n ON n.role = s.role AND n.receipt = s.receipt AND n.transaction_type = s.ttype
-                AND n.transaction_time_ms = s.tms
+            ON CONFLICT (tenant_id, key) DO NOTHING
+            RETURNING id, key
         ), inserted AS (
             INSERT INTO event_lines (
-                tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
+                tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
                 product_title, line_item_type, account_amount, product_price, tax_amount, shipping_amount, source,
                 csv_upload_id, extra)
-            SELECT $1, $2, role, receipt, ttype, tms, item_no, event_id, product_title, line_item_type, amount,
-                order_amount, tax, shipping, 'csv', $3, extra::jsonb
-            FROM staged
-            ON CONFLICT (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no) DO NOTHING
-            RETURNING role, receipt, transaction_type, transaction_time_ms, item_no, event_id, account_amount,
-                product_price, tax_amount, shipping_amount
+            SELECT $1, s.lkey, $2, s.role, s.receipt, s.ttype, s.tms, s.item_no,
+                coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)),
+                s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3, s.extra::jsonb
+            FROM csv_stage s
+            LEFT JOIN new_events n ON n.key = s.ekey
+            ON CONFLICT (tenant_id, key) DO NOTHING
+            RETURNING key, event_id, account_amount, product_price, tax_amount, shipping_amount
+        ), pending AS MATERIALIZED (
+            SELECT lkey FROM csv_stage EXCEPT SELECT key FROM inserted
         ), existing AS MATERIALIZED (
-            SELECT el.source, el.csv_upload_id, el.csv_confirmed_at, el.event_id, s.role, s.receipt, s.ttype, s.tms,
-                s.item_no
-            FROM staged s
-            JOIN event_lines el ON el.tenant_id = $1 AND el.account = $2 AND el.role = s.role
-                AND el.receipt = s.receipt AND el.transaction_type = s.ttype AND el.transaction_time_ms = s.tms
-                AND el.item_no = s.item_no
-            WHERE NOT EXISTS (
-                SELECT 1 FROM inserted i WHERE i.role = s.role AND i.receipt = s.receipt
-                    AND i.transaction_type = s.ttype AND i.transaction_time_ms = s.tms AND i.item_no = s.item_no)
+            SELECT x.* FROM pending p CROSS JOIN LATERAL (
+                SELECT el.key, el.source, el.csv_upload_id, el.csv_confirmed_at, el.event_id FROM event_lines el
+                WHERE el.tenant_id = $1 AND el.key = p.lkey LIMIT 1
+            ) x
         ), confirmed_lines AS (
             UPDATE event_lines el SET csv_confirmed_at = now()
-            FROM existing x
-            WHERE x.source = 'ipn' AND x.csv_confirmed_at IS NULL AND el.tenant_id = $1 AND el.account = $2
-                AND el.role = x.role AND el.receipt = x.receipt AND el.transaction_type = x.ttype
-                AND el.transaction_time_ms = x.tms AND el.item_no = x.item_no
+            WHERE el.tenant_id = $1
+                AND el.key = ANY (ARRAY(SELECT key FROM existing WHERE source = 'ipn' AND csv_confirmed_at IS NULL))
             RETURNING 1
         ), confirmed_events AS (
             UPDATE events e SET csv_confirmed_at = now()
-            WHERE e.tenant_id = $1 AND e.source = 'ipn' AND e.csv_confirmed_at IS NULL
-                AND e.id IN (SELECT event_id FROM existing WHERE source = 'ipn')
+            WHERE e.tenant_id = $1 AND e.id = ANY (ARRAY(SELECT event_id FROM existing WHERE source = 'ipn'))
+                AND e.source = 'ipn' AND e.csv_confirmed_at IS NULL
             RETURNING 1
+        ), gained AS MATERIALIZED (
+            SELECT i.event_id, sum(i.account_amount) AS account, sum(i.product_price) AS ord,
+                sum(i.tax_amount) AS tax, sum(i.shipping_amount) AS shipping
+            FROM inserted i WHERE i.event_id NOT IN (SELECT id FROM new_events)
+            GROUP BY i.event_id
         ), grown AS (
             UPDATE events e SET
                 total_account_amount = CASE WHEN g.account IS NULL THEN e.total_account_amount
@@ -107,13 +102,9 @@ enum ImportSQL {
                     ELSE coalesce(e.total_tax_amount, 0) + g.tax END,
                 total_shipping_amount = CASE WHEN g.shipping IS NULL THEN e.total_shipping_amount
                     ELSE coalesce(e.total_shipping_amount, 0) + g.shipping END
-            FROM (
-                SELECT i.event_id, sum(i.account_amount) AS account, sum(i.product_price) AS ord,
-                    sum(i.tax_amount) AS tax, sum(i.shipping_amount) AS shipping
-                FROM inserted i WHERE NOT EXISTS (SELECT 1 FROM new_events n WHERE n.id = i.event_id)
-                GROUP BY i.event_id
-            ) g
-            WHERE e.tenant_id = $1 AND e.id = g.event_id AND e.source = 'csv'
+            FROM gained g
+            WHERE e.tenant_id = $1 AND e.id = ANY (ARRAY(SELECT event_id FROM gained)) AND e.id = g.event_id
+                AND e.source = 'csv'
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM inserted),

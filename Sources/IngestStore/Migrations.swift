@@ -276,7 +276,144 @@ public enum Migrations {
             FOREIGN KEY (tenant_id, upload_id, file_name) REFERENCES csv_upload_files ON DELETE CASCADE
         );
         """,
-        // 4: append the next migration here, as one more string literal.
+        // 4: natural keys as 128-bit digests. The unique indexes on events and event_lines held the whole
+        // natural key (six or seven text columns, compared by collation): every insert paid for it, and a
+        // bulk import most. They now hold (tenant, key), key = the first 16 bytes of SHA-256 over the
+        // length-prefixed natural key (ClickBank/EventKeys.swift computes the same in Swift; a test
+        // checks they agree). A collision needs about 2^64 events of one tenant.
+        """
+        CREATE FUNCTION cbingest_event_key(p_account text, p_role text, p_receipt text, p_type text, p_time_ms bigint)
+        RETURNS uuid LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+            SELECT encode(substring(sha256(convert_to('cbingest-event-v1'
+                || octet_length(p_account) || ':' || p_account || octet_length(p_role) || ':' || p_role
+                || octet_length(p_receipt) || ':' || p_receipt || octet_length(p_type) || ':' || p_type
+                || octet_length(p_time_ms::text) || ':' || p_time_ms::text, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid
+        $fn$;
+        CREATE FUNCTION cbingest_line_key(
+            p_account text, p_role text, p_receipt text, p_type text, p_time_ms bigint, p_item_no text)
+        RETURNS uuid LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+            SELECT encode(substring(sha256(convert_to('cbingest-line-v1'
+                || octet_length(p_account) || ':' || p_account || octet_length(p_role) || ':' || p_role
+                || octet_length(p_receipt) || ':' || p_receipt || octet_length(p_type) || ':' || p_type
+                || octet_length(p_time_ms::text) || ':' || p_time_ms::text
+                || octet_length(p_item_no) || ':' || p_item_no, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid
+        $fn$;
+        ALTER TABLE events ADD COLUMN key uuid;
+        UPDATE events SET key = cbingest_event_key(account, role, receipt, transaction_type, transaction_time_ms);
+        ALTER TABLE events ALTER COLUMN key SET NOT NULL,
+            DROP CONSTRAINT events_tenant_id_account_role_receipt_transaction_type_tran_key,
+            ADD CONSTRAINT events_natural_key UNIQUE (tenant_id, key);
+        ALTER TABLE event_lines ADD COLUMN key uuid;
+        UPDATE event_lines
+            SET key = cbingest_line_key(account, role, receipt, transaction_type, transaction_time_ms, item_no);
+        ALTER TABLE event_lines ALTER COLUMN key SET NOT NULL, DROP CONSTRAINT event_lines_pkey,
+            ADD PRIMARY KEY (tenant_id, key);
+        -- Lines of an event, for reads by event id (the old primary key served them by natural key).
+        CREATE INDEX event_lines_event ON event_lines (tenant_id, event_id);
+        -- Migration 2's function, on the new keys (same signature, same results).
+        CREATE OR REPLACE FUNCTION cbingest_record_verified(
+            p_tenant text, p_delivery bigint, p_account text, p_key_version int, p_is_test boolean,
+            p_role text, p_receipt text, p_type text, p_time_ms bigint, p_kind text, p_vendor text,
+            p_affiliate text, p_offset int, p_time_text text, p_currency text, p_total_account numeric,
+            p_total_order numeric, p_total_tax numeric, p_total_shipping numeric, p_payment_method text,
+            p_upsell text, p_attempt int, p_version text, p_document jsonb, p_lines jsonb,
+            OUT o_event_id bigint, OUT o_duplicate boolean, OUT o_lines_inserted int, OUT o_already boolean)
+        LANGUAGE plpgsql AS $fn$
+        DECLARE
+            v_status text;
+            v_received timestamptz;
+            v_source text;
+            v_key uuid;
+        BEGIN
+            PERFORM set_config('synchronous_commit', 'off', true);
+            SELECT d.status, d.received_at, d.event_id, coalesce(d.duplicate, true)
+                INTO v_status, v_received, o_event_id, o_duplicate
+                FROM ipn_deliveries d WHERE d.tenant_id = p_tenant AND d.id = p_delivery FOR UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'unknown delivery %', p_delivery USING ERRCODE = 'no_data_found';
+            END IF;
+            o_lines_inserted := 0;
+            IF v_status = 'verified' THEN
+                -- Already recorded (a replay raced the recovery sweep): report it, change nothing.
+                o_already := true;
+                RETURN;
+            END IF;
+            o_already := false;
+            o_duplicate := false;
+            o_event_id := NULL;
+            IF NOT p_is_test THEN
+                v_key := cbingest_event_key(p_account, p_role, p_receipt, p_type, p_time_ms);
+                INSERT INTO events AS e (
+                    tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor,
+                    affiliate, utc_offset_minutes, transaction_time_text, currency, total_account_amount,
+                    total_order_amount, total_tax_amount, total_shipping_amount, payment_method,
+                    upsell_original_receipt, attempt_count, version, document, source)
+                VALUES (p_tenant, v_key, p_account, p_role, p_receipt, p_type, p_time_ms, p_kind, p_vendor,
+                    p_affiliate, p_offset, p_time_text, p_currency, p_total_account, p_total_order, p_total_tax,
+                    p_total_shipping, p_payment_method, p_upsell, p_attempt, p_version, p_document, 'ipn')
+                ON CONFLICT (tenant_id, key) DO NOTHING
+                RETURNING e.id INTO o_event_id;
+                IF o_event_id IS NULL THEN
+                    o_duplicate := true;
+                    SELECT e.id, e.source INTO o_event_id, v_source FROM events e
+                        WHERE e.tenant_id = p_tenant AND e.key = v_key;
+                    IF v_source = 'csv' THEN
+                        UPDATE events e SET kind = p_kind, vendor = p_vendor, affiliate = p_affiliate,
+                            utc_offset_minutes = p_offset, transaction_time_text = p_time_text, currency = p_currency,
+                            total_account_amount = p_total_account, total_order_amount = p_total_order,
+                            total_tax_amount = p_total_tax, total_shipping_amount = p_total_shipping,
+                            payment_method = p_payment_method, upsell_original_receipt = p_upsell,
+                            attempt_count = p_attempt, version = p_version, document = p_document, source = 'ipn',
+                            csv_confirmed_at = coalesce(e.csv_confirmed_at, e.created_at)
+                        WHERE e.tenant_id = p_tenant AND e.id = o_event_id;
+                    END IF;
+                END IF;
+                WITH l AS (
+                    SELECT * FROM jsonb_to_recordset(p_lines) AS x(
+                        idx int, item_no text, product_title text, line_item_type text, quantity int,
+                        account_amount numeric, product_price numeric, tax_amount numeric, shipping_amount numeric,
+                        affiliate_payout numeric, recurring boolean)
+                ), inserted AS (
+                    INSERT INTO event_lines AS el (
+                        tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, item_no,
+                        event_id, product_title, line_item_type, quantity, account_amount, product_price, tax_amount,
+                        shipping_amount, affiliate_payout, recurring, payment_plan, source)
+                    SELECT p_tenant, cbingest_line_key(p_account, p_role, p_receipt, p_type, p_time_ms, l.item_no),
+                        p_account, p_role, p_receipt, p_type, p_time_ms, l.item_no, o_event_id,
+                        l.product_title, l.line_item_type, l.quantity, l.account_amount, l.product_price, l.tax_amount,
+                        l.shipping_amount, l.affiliate_payout, l.recurring,
+                        p_document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
+                    FROM l
+                    ON CONFLICT (tenant_id, key)
+                    DO UPDATE SET event_id = EXCLUDED.event_id, product_title = EXCLUDED.product_title,
+                        line_item_type = EXCLUDED.line_item_type, quantity = EXCLUDED.quantity,
+                        account_amount = EXCLUDED.account_amount, product_price = EXCLUDED.product_price,
+                        tax_amount = EXCLUDED.tax_amount, shipping_amount = EXCLUDED.shipping_amount,
+                        affiliate_payout = EXCLUDED.affiliate_payout, recurring = EXCLUDED.recurring,
+                        payment_plan = EXCLUDED.payment_plan, source = 'ipn',
+                        csv_confirmed_at = coalesce(el.csv_confirmed_at, now())
+                    WHERE el.source = 'csv'
+                    RETURNING (xmax = 0) AS fresh
+                )
+                SELECT count(*) FILTER (WHERE fresh) INTO o_lines_inserted FROM inserted;
+            END IF;
+            UPDATE ipn_deliveries d SET status = 'verified', failure = NULL, failure_detail = NULL,
+                key_version = p_key_version, event_id = o_event_id, is_test = p_is_test, duplicate = o_duplicate,
+                processed_at = now()
+            WHERE d.tenant_id = p_tenant AND d.id = p_delivery;
+            INSERT INTO endpoint_counters AS c (tenant_id, account, shard, accepted, rejected, last_notification_at, test_seen_at)
+            VALUES (p_tenant, p_account, (p_delivery % 16)::int2, 1, CASE WHEN v_status = 'failed' THEN -1 ELSE 0 END,
+                v_received, CASE WHEN p_is_test THEN v_received END)
+            ON CONFLICT (tenant_id, account, shard) DO UPDATE SET
+                accepted = c.accepted + 1,
+                rejected = c.rejected + EXCLUDED.rejected,
+                last_notification_at = greatest(c.last_notification_at, EXCLUDED.last_notification_at),
+                test_seen_at = CASE WHEN p_is_test THEN greatest(c.test_seen_at, EXCLUDED.test_seen_at)
+                    ELSE c.test_seen_at END;
+        END
+        $fn$;
+        """,
+        // 5: append the next migration here, as one more string literal.
     ]
 
     /// The schema version this build expects.

@@ -86,13 +86,11 @@ extension NotificationSQL {
 
     static let eventCount = "SELECT count(*)::int8 FROM events WHERE tenant_id = $1 AND account = $2"
 
-    /// Events of the account in id order, $3 limit. The line count goes through the lines' primary key.
+    /// Events of the account in id order, $3 limit. The line count goes through `event_lines_event`.
     static let events = """
         SELECT e.id, e.account, e.role, e.receipt, e.transaction_type, e.transaction_time_ms, e.kind, e.source,
             \(ms("e.csv_confirmed_at")), e.currency, e.total_account_amount::text, e.attempt_count,
-            (SELECT count(*) FROM event_lines l
-             WHERE l.tenant_id = e.tenant_id AND l.account = e.account AND l.role = e.role AND l.receipt = e.receipt
-               AND l.transaction_type = e.transaction_type AND l.transaction_time_ms = e.transaction_time_ms)::int8
+            (SELECT count(*) FROM event_lines l WHERE l.tenant_id = e.tenant_id AND l.event_id = e.id)::int8
         FROM events e
         WHERE e.tenant_id = $1 AND e.account = $2
         ORDER BY e.id

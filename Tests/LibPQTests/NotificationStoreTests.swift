@@ -36,6 +36,37 @@ struct NotificationStoreTests {
         Int64(Date().timeIntervalSince1970 * 1000) - seconds * 1000
     }
 
+    @Test("the keys the CSV import computes in Swift are the ones the SQL functions compute")
+    func eventKeysAgreeWithSQL() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        _ = try await schema.makeStore()  // applies the migrations
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        let identities = [
+            EventIdentity(account: "synthvend", role: "VENDOR", receipt: "SYNTH001", transactionType: "SALE",
+                instantMilliseconds: 1_709_676_207_000, itemNo: "1"),
+            EventIdentity(account: "björk", role: "AFFILIATE", receipt: "R:1", transactionType: "RFND",
+                instantMilliseconds: -1, itemNo: ""),
+            // Fields that would collide if they were simply joined.
+            EventIdentity(account: "ab", role: "c", receipt: "", transactionType: "SALE", instantMilliseconds: 0, itemNo: "1"),
+            EventIdentity(account: "a", role: "bc", receipt: "", transactionType: "SALE", instantMilliseconds: 0, itemNo: "1"),
+        ]
+        var keys = Set<String>()
+        for identity in identities {
+            let rows = try connection.execute(
+                "SELECT cbingest_event_key($1, $2, $3, $4, $5::int8)::text, cbingest_line_key($1, $2, $3, $4, $5::int8, $6)::text",
+                [.text(identity.account), .text(identity.role), .text(identity.receipt), .text(identity.transactionType),
+                    .init(identity.instantMilliseconds), .text(identity.itemNo)]
+            )
+            #expect(rows[0, 0] == identity.eventKey)
+            #expect(rows[0, 1] == identity.lineKey)
+            keys.insert(identity.eventKey)
+            keys.insert(identity.lineKey)
+        }
+        #expect(keys.count == identities.count * 2)
+    }
+
     /// Stores the vector's raw body as a delivery, then records it verified.
     @discardableResult
     static func deliver(
@@ -382,9 +413,10 @@ struct NotificationStoreTests {
         let connection = try PGConnection(conninfo: schema.conninfo)
         let inserted = try connection.execute(
             """
-            INSERT INTO events (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, kind,
+            INSERT INTO events (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind,
                 total_account_amount, source, created_at)
-            VALUES ($1, $2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8, 'sale', 31.96, 'csv', now() - interval '1 day')
+            VALUES ($1, cbingest_event_key($2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8), $2, 'VENDOR', 'SYNTH001', 'SALE',
+                $3::int8, 'sale', 31.96, 'csv', now() - interval '1 day')
             RETURNING id, floor(extract(epoch FROM created_at) * 1000)::int8
             """,
             [.text("t1"), .text(Self.account), .init(timeMs)]
@@ -393,9 +425,10 @@ struct NotificationStoreTests {
         let csvCreatedAt = try #require(inserted.int64(row: 0, column: 1))
         try connection.execute(
             """
-            INSERT INTO event_lines (tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no,
-                event_id, account_amount, source)
-            VALUES ($1, $2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8, '1', $4::int8, 31.96, 'csv')
+            INSERT INTO event_lines (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms,
+                item_no, event_id, account_amount, source)
+            VALUES ($1, cbingest_line_key($2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8, '1'), $2, 'VENDOR', 'SYNTH001',
+                'SALE', $3::int8, '1', $4::int8, 31.96, 'csv')
             """,
             [.text("t1"), .text(Self.account), .init(timeMs), .init(csvID)]
         )

@@ -1,0 +1,72 @@
+import CryptoPrimitives
+
+/// The 128-bit digests the store's unique indexes hold instead of the natural key (migration 4): the
+/// first 16 bytes of SHA-256 over a tag and the length-prefixed fields, written as a UUID.
+///
+/// The store's SQL functions `cbingest_event_key` and `cbingest_line_key` compute the same values
+/// (a LibPQ test checks that they agree); the CSV import computes them here, off the database's CPU.
+public enum EventKeys {
+    /// The key of the event (every field of the natural key but the item number).
+    public static func event(
+        account: String, role: String, receipt: String, transactionType: String, instantMilliseconds: Int64
+    ) -> String {
+        var input = Array("cbingest-event-v1".utf8)
+        input.reserveCapacity(96)
+        for field in [account, role, receipt, transactionType, String(instantMilliseconds)] {
+            Self.append(field, to: &input)
+        }
+        return Self.uuidText(Crypto.sha256(input))
+    }
+
+    /// The key of one line item of the event.
+    public static func line(
+        account: String, role: String, receipt: String, transactionType: String, instantMilliseconds: Int64,
+        itemNo: String
+    ) -> String {
+        var input = Array("cbingest-line-v1".utf8)
+        input.reserveCapacity(112)
+        for field in [account, role, receipt, transactionType, String(instantMilliseconds), itemNo] {
+            Self.append(field, to: &input)
+        }
+        return Self.uuidText(Crypto.sha256(input))
+    }
+
+    /// `<byte length>:<bytes>`: no field can run into the next.
+    private static func append(_ field: String, to input: inout [UInt8]) {
+        input.append(contentsOf: String(field.utf8.count).utf8)
+        input.append(UInt8(ascii: ":"))
+        input.append(contentsOf: field.utf8)
+    }
+
+    private static func uuidText(_ digest: [UInt8]) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, byte) in digest.prefix(16).enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 {
+                text.append(UInt8(ascii: "-"))
+            }
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+extension EventIdentity {
+    /// `EventKeys.event` of this line's event.
+    public var eventKey: String {
+        EventKeys.event(
+            account: self.account, role: self.role, receipt: self.receipt, transactionType: self.transactionType,
+            instantMilliseconds: self.instantMilliseconds
+        )
+    }
+
+    /// `EventKeys.line` of this line.
+    public var lineKey: String {
+        EventKeys.line(
+            account: self.account, role: self.role, receipt: self.receipt, transactionType: self.transactionType,
+            instantMilliseconds: self.instantMilliseconds, itemNo: self.itemNo
+        )
+    }
+}
