@@ -1,10 +1,10 @@
 import CryptoPrimitives
 
-/// The 128-bit digests the store's unique indexes hold instead of the natural key (migration 4): the
-/// first 16 bytes of SHA-256 over a tag and the length-prefixed fields, written as a UUID.
+/// The 128-bit digest the store's unique index on events holds instead of the natural key (migration
+/// 4): the first 16 bytes of SHA-256 over a tag and the length-prefixed fields, written as a UUID.
 ///
-/// The store's SQL functions `cbingest_event_key` and `cbingest_line_key` compute the same values
-/// (a LibPQ test checks that they agree); the CSV import computes them here, off the database's CPU.
+/// The store's SQL function `cbingest_event_key` computes the same value (a LibPQ test checks that
+/// they agree); the CSV import computes it here, off the database's CPU.
 public enum EventKeys {
     /// The key of the event (every field of the natural key but the item number).
     public static func event(
@@ -13,19 +13,6 @@ public enum EventKeys {
         var input = Array("cbingest-event-v1".utf8)
         input.reserveCapacity(96)
         for field in [account, role, receipt, transactionType, String(instantMilliseconds)] {
-            Self.append(field, to: &input)
-        }
-        return Self.uuidText(Crypto.sha256(input))
-    }
-
-    /// The key of one line item of the event.
-    public static func line(
-        account: String, role: String, receipt: String, transactionType: String, instantMilliseconds: Int64,
-        itemNo: String
-    ) -> String {
-        var input = Array("cbingest-line-v1".utf8)
-        input.reserveCapacity(112)
-        for field in [account, role, receipt, transactionType, String(instantMilliseconds), itemNo] {
             Self.append(field, to: &input)
         }
         return Self.uuidText(Crypto.sha256(input))
@@ -59,14 +46,6 @@ extension EventIdentity {
         EventKeys.event(
             account: self.account, role: self.role, receipt: self.receipt, transactionType: self.transactionType,
             instantMilliseconds: self.instantMilliseconds
-        )
-    }
-
-    /// `EventKeys.line` of this line.
-    public var lineKey: String {
-        EventKeys.line(
-            account: self.account, role: self.role, receipt: self.receipt, transactionType: self.transactionType,
-            instantMilliseconds: self.instantMilliseconds, itemNo: self.itemNo
         )
     }
 }

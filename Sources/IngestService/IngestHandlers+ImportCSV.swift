@@ -312,13 +312,12 @@ enum CSVChunkStager {
         if !transaction.extraColumns.isEmpty {
             extra = JSONValue.object(transaction.extraColumns.map { JSONMember(key: $0.name, value: .string($0.value)) }).jsonText
         }
-        let identity = EventIdentity(
+        let eventKey = EventKeys.event(
             account: account, role: transaction.role, receipt: transaction.receipt,
-            transactionType: transaction.transactionTypeCode, instantMilliseconds: transaction.instant.unixMilliseconds,
-            itemNo: transaction.itemNo
+            transactionType: transaction.transactionTypeCode, instantMilliseconds: transaction.instant.unixMilliseconds
         )
         return CSVStageRow(
-            line: transaction.line, eventKey: identity.eventKey, lineKey: identity.lineKey, role: transaction.role, receipt: transaction.receipt,
+            line: transaction.line, eventKey: eventKey, role: transaction.role, receipt: transaction.receipt,
             transactionType: transaction.transactionTypeCode, timeMs: transaction.instant.unixMilliseconds,
             itemNo: transaction.itemNo, kind: "\(transaction.kind)", vendor: transaction.vendor,
             affiliate: transaction.affiliate, utcOffsetMinutes: transaction.instant.utcOffsetMinutes,

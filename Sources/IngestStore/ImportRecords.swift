@@ -134,9 +134,8 @@ public struct CSVUploadMismatch: Error, Sendable, Hashable {
 /// chunk's lines.
 public struct CSVStageRow: Sendable {
     public var line: Int
-    /// `EventKeys.event` / `EventKeys.line` of the row (the store's unique keys).
+    /// `EventKeys.event` of the row's event (the store's unique key of events).
     public var eventKey: String
-    public var lineKey: String
     public var role: String
     public var receipt: String
     public var transactionType: String
@@ -166,14 +165,13 @@ public struct CSVStageRow: Sendable {
     public var eventDocumentJSON: String?
 
     public init(
-        line: Int, eventKey: String, lineKey: String, role: String, receipt: String, transactionType: String, timeMs: Int64, itemNo: String, kind: String,
+        line: Int, eventKey: String, role: String, receipt: String, transactionType: String, timeMs: Int64, itemNo: String, kind: String,
         vendor: String?, affiliate: String?, utcOffsetMinutes: Int, currency: String?, paymentMethod: String?,
         upsellOriginalReceipt: String?, productTitle: String?, lineItemType: String?, amount: ExactDecimal,
         orderAmount: ExactDecimal?, taxAmount: ExactDecimal?, shippingAmount: ExactDecimal?, extraJSON: String?
     ) {
         self.line = line
         self.eventKey = eventKey
-        self.lineKey = lineKey
         self.role = role
         self.receipt = receipt
         self.transactionType = transactionType
@@ -208,7 +206,6 @@ public struct CSVStageBuffer: Sendable {
     public mutating func append(_ row: CSVStageRow) {
         self.integer(Int64(row.line))
         self.text(row.eventKey)
-        self.text(row.lineKey)
         self.text(row.role)
         self.text(row.receipt)
         self.text(row.transactionType)

@@ -24,7 +24,7 @@ enum ImportSQL {
     /// The staging table of one chunk; dropped at commit. Column order = `CSVStageBuffer.append`.
     static let createStage = """
         CREATE TEMP TABLE csv_stage (
-            line int8, ekey uuid, lkey uuid, role text, receipt text, ttype text, tms int8, item_no text, kind text, vendor text,
+            line int8, ekey uuid, role text, receipt text, ttype text, tms int8, item_no text, kind text, vendor text,
             affiliate text, utc_offset int4, currency text, payment_method text, upsell text, product_title text,
             line_item_type text, amount numeric, order_amount numeric, tax numeric, shipping numeric, extra text,
             ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric, ev_shipping numeric, ev_document text
@@ -36,7 +36,7 @@ enum ImportSQL {
     /// Merges the staged lines in one statement. $1 tenant, $2 account, $3 upload id.
     ///
     /// Events first (one per key; `ON CONFLICT DO NOTHING` keeps an existing one, whatever its
-    /// source), then lines, with their event's id (the new one from RETURNING, else a lookup by key).
+    /// source), then lines under their event's id (the new one from RETURNING, else a lookup by key).
     /// Lines that were not inserted are looked up one by one (a nested loop the planner can't turn
     /// into a scan of the tenant's lines, whatever its statistics) and classified from the
     /// statement's snapshot: stored by this upload (a duplicate within the import), by another CSV
@@ -58,29 +58,33 @@ enum ImportSQL {
             FROM csv_stage WHERE ev_first
             ON CONFLICT (tenant_id, key) DO NOTHING
             RETURNING id, key
-        ), inserted AS (
-            INSERT INTO event_lines (
-                tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
-                product_title, line_item_type, account_amount, product_price, tax_amount, shipping_amount, source,
-                csv_upload_id, extra)
-            SELECT $1, s.lkey, $2, s.role, s.receipt, s.ttype, s.tms, s.item_no,
-                coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)),
-                s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3, s.extra::jsonb
+        ), staged AS MATERIALIZED (
+            SELECT s.*, coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)) AS event_id
             FROM csv_stage s
             LEFT JOIN new_events n ON n.key = s.ekey
-            ON CONFLICT (tenant_id, key) DO NOTHING
-            RETURNING key, event_id, account_amount, product_price, tax_amount, shipping_amount
+        ), inserted AS (
+            INSERT INTO event_lines (
+                tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
+                product_title, line_item_type, account_amount, product_price, tax_amount, shipping_amount, source,
+                csv_upload_id, extra)
+            SELECT $1, $2, role, receipt, ttype, tms, item_no, event_id, product_title, line_item_type, amount,
+                order_amount, tax, shipping, 'csv', $3, extra::jsonb
+            FROM staged
+            ON CONFLICT (tenant_id, event_id, item_no) DO NOTHING
+            RETURNING event_id, item_no, account_amount, product_price, tax_amount, shipping_amount
         ), pending AS MATERIALIZED (
-            SELECT lkey FROM csv_stage EXCEPT SELECT key FROM inserted
+            SELECT event_id, item_no FROM staged EXCEPT SELECT event_id, item_no FROM inserted
         ), existing AS MATERIALIZED (
             SELECT x.* FROM pending p CROSS JOIN LATERAL (
-                SELECT el.key, el.source, el.csv_upload_id, el.csv_confirmed_at, el.event_id FROM event_lines el
-                WHERE el.tenant_id = $1 AND el.key = p.lkey LIMIT 1
+                SELECT el.event_id, el.item_no, el.source, el.csv_upload_id, el.csv_confirmed_at FROM event_lines el
+                WHERE el.tenant_id = $1 AND el.event_id = p.event_id AND el.item_no = p.item_no LIMIT 1
             ) x
         ), confirmed_lines AS (
             UPDATE event_lines el SET csv_confirmed_at = now()
             WHERE el.tenant_id = $1
-                AND el.key = ANY (ARRAY(SELECT key FROM existing WHERE source = 'ipn' AND csv_confirmed_at IS NULL))
+                AND el.event_id = ANY (ARRAY(SELECT event_id FROM existing WHERE source = 'ipn' AND csv_confirmed_at IS NULL))
+                AND (el.event_id, el.item_no) IN (
+                    SELECT event_id, item_no FROM existing WHERE source = 'ipn' AND csv_confirmed_at IS NULL)
             RETURNING 1
         ), confirmed_events AS (
             UPDATE events e SET csv_confirmed_at = now()

@@ -276,11 +276,13 @@ public enum Migrations {
             FOREIGN KEY (tenant_id, upload_id, file_name) REFERENCES csv_upload_files ON DELETE CASCADE
         );
         """,
-        // 4: natural keys as 128-bit digests. The unique indexes on events and event_lines held the whole
-        // natural key (six or seven text columns, compared by collation): every insert paid for it, and a
-        // bulk import most. They now hold (tenant, key), key = the first 16 bytes of SHA-256 over the
-        // length-prefixed natural key (ClickBank/EventKeys.swift computes the same in Swift; a test
-        // checks they agree). A collision needs about 2^64 events of one tenant.
+        // 4: shorter unique keys. The unique indexes on events and event_lines held the whole natural key
+        // (six or seven text columns, compared by collation): every insert paid for it, and a bulk import
+        // most. An event is now unique on (tenant, key), key = the first 16 bytes of SHA-256 over the
+        // length-prefixed natural key (ClickBank/EventKeys.swift computes the same in Swift; a test checks
+        // they agree; a collision needs about 2^64 events of one tenant). A line is unique on (tenant,
+        // event id, item number): the same identity, since the event id stands for the event's natural
+        // key, and the index also serves reads of an event's lines and grows at its right edge.
         """
         CREATE FUNCTION cbingest_event_key(p_account text, p_role text, p_receipt text, p_type text, p_time_ms bigint)
         RETURNS uuid LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
@@ -289,27 +291,12 @@ public enum Migrations {
                 || octet_length(p_receipt) || ':' || p_receipt || octet_length(p_type) || ':' || p_type
                 || octet_length(p_time_ms::text) || ':' || p_time_ms::text, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid
         $fn$;
-        CREATE FUNCTION cbingest_line_key(
-            p_account text, p_role text, p_receipt text, p_type text, p_time_ms bigint, p_item_no text)
-        RETURNS uuid LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-            SELECT encode(substring(sha256(convert_to('cbingest-line-v1'
-                || octet_length(p_account) || ':' || p_account || octet_length(p_role) || ':' || p_role
-                || octet_length(p_receipt) || ':' || p_receipt || octet_length(p_type) || ':' || p_type
-                || octet_length(p_time_ms::text) || ':' || p_time_ms::text
-                || octet_length(p_item_no) || ':' || p_item_no, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid
-        $fn$;
         ALTER TABLE events ADD COLUMN key uuid;
         UPDATE events SET key = cbingest_event_key(account, role, receipt, transaction_type, transaction_time_ms);
         ALTER TABLE events ALTER COLUMN key SET NOT NULL,
             DROP CONSTRAINT events_tenant_id_account_role_receipt_transaction_type_tran_key,
             ADD CONSTRAINT events_natural_key UNIQUE (tenant_id, key);
-        ALTER TABLE event_lines ADD COLUMN key uuid;
-        UPDATE event_lines
-            SET key = cbingest_line_key(account, role, receipt, transaction_type, transaction_time_ms, item_no);
-        ALTER TABLE event_lines ALTER COLUMN key SET NOT NULL, DROP CONSTRAINT event_lines_pkey,
-            ADD PRIMARY KEY (tenant_id, key);
-        -- Lines of an event, for reads by event id (the old primary key served them by natural key).
-        CREATE INDEX event_lines_event ON event_lines (tenant_id, event_id);
+        ALTER TABLE event_lines DROP CONSTRAINT event_lines_pkey, ADD PRIMARY KEY (tenant_id, event_id, item_no);
         -- Migration 2's function, on the new keys (same signature, same results).
         CREATE OR REPLACE FUNCTION cbingest_record_verified(
             p_tenant text, p_delivery bigint, p_account text, p_key_version int, p_is_test boolean,
@@ -375,17 +362,16 @@ public enum Migrations {
                         affiliate_payout numeric, recurring boolean)
                 ), inserted AS (
                     INSERT INTO event_lines AS el (
-                        tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, item_no,
-                        event_id, product_title, line_item_type, quantity, account_amount, product_price, tax_amount,
+                        tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
+                        product_title, line_item_type, quantity, account_amount, product_price, tax_amount,
                         shipping_amount, affiliate_payout, recurring, payment_plan, source)
-                    SELECT p_tenant, cbingest_line_key(p_account, p_role, p_receipt, p_type, p_time_ms, l.item_no),
-                        p_account, p_role, p_receipt, p_type, p_time_ms, l.item_no, o_event_id,
+                    SELECT p_tenant, p_account, p_role, p_receipt, p_type, p_time_ms, l.item_no, o_event_id,
                         l.product_title, l.line_item_type, l.quantity, l.account_amount, l.product_price, l.tax_amount,
                         l.shipping_amount, l.affiliate_payout, l.recurring,
                         p_document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
                     FROM l
-                    ON CONFLICT (tenant_id, key)
-                    DO UPDATE SET event_id = EXCLUDED.event_id, product_title = EXCLUDED.product_title,
+                    ON CONFLICT (tenant_id, event_id, item_no)
+                    DO UPDATE SET product_title = EXCLUDED.product_title,
                         line_item_type = EXCLUDED.line_item_type, quantity = EXCLUDED.quantity,
                         account_amount = EXCLUDED.account_amount, product_price = EXCLUDED.product_price,
                         tax_amount = EXCLUDED.tax_amount, shipping_amount = EXCLUDED.shipping_amount,

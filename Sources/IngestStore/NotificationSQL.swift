@@ -86,7 +86,7 @@ extension NotificationSQL {
 
     static let eventCount = "SELECT count(*)::int8 FROM events WHERE tenant_id = $1 AND account = $2"
 
-    /// Events of the account in id order, $3 limit. The line count goes through `event_lines_event`.
+    /// Events of the account in id order, $3 limit. The line count goes through the lines' primary key.
     static let events = """
         SELECT e.id, e.account, e.role, e.receipt, e.transaction_type, e.transaction_time_ms, e.kind, e.source,
             \(ms("e.csv_confirmed_at")), e.currency, e.total_account_amount::text, e.attempt_count,
