@@ -49,6 +49,9 @@ extension IngestStore {
 
                 var counts = (inserted: Int64(0), inImport: staged.duplicatesInChunk, webhook: Int64(0))
                 if staged.rows.count > 0 {
+                    // The merge's estimated cost is over jit_above_cost, and compiling it took ~100 ms
+                    // a chunk, longer than running it.
+                    try tx.execute("SET LOCAL jit = off")
                     try tx.execute(ImportSQL.createStage)
                     try tx.copyIn(ImportSQL.copyStage) { writer in
                         try writer.write(raw: staged.rows.bytes)
