@@ -19,6 +19,11 @@ extension IngestHandlers {
     ) async throws -> ImportCSVResponse {
         var upload: CSVUploadTarget?
         var files: [CSVFileProgress] = []
+        // One chunk is applied (in PostgreSQL) while the next is parsed (here): the two overlap. The
+        // next chunk is parsed from the cursor the previous one will leave, which the store checks.
+        var inflight: CSVChunkInFlight?
+        defer { inflight?.task.cancel() }
+        var expectedCursors: [String: CSVFileCursor] = [:]
         for try await request in requests {
             let target = try CSVUploadTarget(request)
             if let upload, upload != target {
@@ -28,41 +33,42 @@ extension IngestHandlers {
             }
             if upload == nil {
                 upload = target
-                _ = try Self.csvConfiguration(timeZone: target.timeZone)
             }
+            let configuration = try Self.csvConfiguration(timeZone: target.timeZone)
             guard !request.statusOnly else { continue }
             let fileName = try Self.csvFileName(request.fileName)
-            let result: CSVChunkResult
-            do {
-                result = try await self.applyCSVChunk(target, fileName: fileName, request)
-            } catch let gap as CSVOffsetGap {
-                guard !context.isExtended else { throw ServiceError.csvOffsetGap(gap) }
-                // A stock client gets the offset to resend from in the reply itself, next to the error.
-                var response = try await self.csvStatusResponse(target, fileName: fileName, final: true)
-                response.committedOffset = UInt64(gap.expectedOffset)
-                response.error = ServiceError.csvOffsetGap(gap).rpcError.callError
+
+            if expectedCursors[fileName] == nil, let previous = inflight {
+                // Where this file stands is known once the previous chunk is applied.
+                inflight = nil
+                if let response = try await self.finishCSVChunk(previous, &files, &expectedCursors, writer, context) {
+                    return response
+                }
+            }
+            let expected = expectedCursors[fileName]
+                ?? (request.offset == 0 ? CSVFileCursor(receivedOffset: 0, tail: [], header: nil, line: 1) : nil)
+            let prestaged = expected.flatMap { cursor in
+                Self.prestage(request, cursor: cursor, account: target.account, configuration: configuration)
+            }
+            expectedCursors[fileName] = prestaged?.staged.next
+
+            if let previous = inflight {
+                inflight = nil
+                if let response = try await self.finishCSVChunk(previous, &files, &expectedCursors, writer, context) {
+                    return response
+                }
+            }
+            inflight = CSVChunkInFlight(
+                target: target, fileName: fileName, predictedNext: prestaged?.staged.next,
+                task: Task { [self] in
+                    try await self.applyCSVChunk(target, fileName: fileName, request, prestaged: prestaged)
+                }
+            )
+        }
+        if let previous = inflight {
+            inflight = nil
+            if let response = try await self.finishCSVChunk(previous, &files, &expectedCursors, writer, context) {
                 return response
-            }
-            if result.disposition == .applied {
-                self.metrics.countImportRows(current: result.progress, previous: result.previous)
-            }
-            if let index = files.firstIndex(where: { $0.fileName == fileName }) {
-                files[index] = result.progress
-            } else {
-                files.append(result.progress)
-            }
-            if context.isExtended {
-                writer.send(Self.csvProgressResponse(target.uploadID, current: result.progress, files: files))
-            }
-            if result.disposition == .applied, result.progress.complete {
-                context.logger.info(
-                    "imported a CSV file",
-                    metadata: [
-                        "tenant": "\(target.tenant)", "account": "\(target.account)", "upload": "\(target.uploadID)",
-                        "rows": "\(result.progress.rowsRead)", "inserted": "\(result.progress.inserted)",
-                        "rejected": "\(result.progress.rejected)",
-                    ]
-                )
             }
         }
         guard let upload else {
@@ -73,15 +79,79 @@ extension IngestHandlers {
 
     // MARK: Steps
 
+    /// Parses a chunk ahead of its transaction from the cursor its file is expected to have; nil when
+    /// the chunk doesn't start there or doesn't parse (the transaction parses it again and reports).
+    private static func prestage(
+        _ request: ImportCSVRequest, cursor: CSVFileCursor, account: String, configuration: CSVImportConfiguration
+    ) -> CSVPrestagedChunk? {
+        guard Int64(clamping: request.offset) == cursor.receivedOffset else { return nil }
+        guard
+            let staged = try? CSVChunkStager.stage(
+                cursor: cursor, bytes: request.data[...], endsFile: request.lastChunk, account: account,
+                configuration: configuration
+            )
+        else { return nil }
+        return CSVPrestagedChunk(cursor: cursor, endsFile: request.lastChunk, staged: staged)
+    }
+
+    /// Waits for an applied chunk and reports it: progress to an extended client, the file's cursor
+    /// for the next chunk. Returns the final reply instead when a stock client must resend from elsewhere.
+    private func finishCSVChunk(
+        _ chunk: CSVChunkInFlight, _ files: inout [CSVFileProgress], _ expectedCursors: inout [String: CSVFileCursor],
+        _ writer: RPCReplyWriter, _ context: RPCCallContext
+    ) async throws -> ImportCSVResponse? {
+        let result: CSVChunkResult
+        do {
+            result = try await chunk.task.value
+        } catch let gap as CSVOffsetGap {
+            guard !context.isExtended else { throw ServiceError.csvOffsetGap(gap) }
+            // A stock client gets the offset to resend from in the reply itself, next to the error.
+            var response = try await self.csvStatusResponse(chunk.target, fileName: chunk.fileName, final: true)
+            response.committedOffset = UInt64(gap.expectedOffset)
+            response.error = ServiceError.csvOffsetGap(gap).rpcError.callError
+            return response
+        }
+        if result.disposition == .applied {
+            self.metrics.countImportRows(current: result.progress, previous: result.previous)
+        }
+        if chunk.predictedNext == nil {
+            // Not parsed ahead: the next chunk of the file waited for this cursor.
+            expectedCursors[chunk.fileName] = result.next
+        } else if result.next != chunk.predictedNext {
+            // Parsed ahead from a cursor the file didn't have (another instance moved it): the next
+            // chunks were parsed from the wrong one too; start again from the stored one.
+            expectedCursors[chunk.fileName] = nil
+        }
+        if let index = files.firstIndex(where: { $0.fileName == chunk.fileName }) {
+            files[index] = result.progress
+        } else {
+            files.append(result.progress)
+        }
+        if context.isExtended {
+            writer.send(Self.csvProgressResponse(chunk.target.uploadID, current: result.progress, files: files))
+        }
+        if result.disposition == .applied, result.progress.complete {
+            context.logger.info(
+                "imported a CSV file",
+                metadata: [
+                    "tenant": "\(chunk.target.tenant)", "account": "\(chunk.target.account)",
+                    "upload": "\(chunk.target.uploadID)", "rows": "\(result.progress.rowsRead)",
+                    "inserted": "\(result.progress.inserted)", "rejected": "\(result.progress.rejected)",
+                ]
+            )
+        }
+        return nil
+    }
+
     private func applyCSVChunk(
-        _ target: CSVUploadTarget, fileName: String, _ request: ImportCSVRequest
+        _ target: CSVUploadTarget, fileName: String, _ request: ImportCSVRequest, prestaged: CSVPrestagedChunk?
     ) async throws -> CSVChunkResult {
         let configuration = try Self.csvConfiguration(timeZone: target.timeZone)
         do {
             return try await self.store.applyCSVChunk(
                 tenant: target.tenant, uploadID: target.uploadID, account: target.account,
                 timeZone: target.timeZone, fileName: fileName, offset: Int64(clamping: request.offset),
-                data: request.data, lastChunk: request.lastChunk
+                data: request.data, lastChunk: request.lastChunk, prestaged: prestaged
             ) { cursor, bytes, endsFile in
                 try CSVChunkStager.stage(
                     cursor: cursor, bytes: bytes, endsFile: endsFile, account: target.account, configuration: configuration
@@ -173,6 +243,15 @@ extension IngestHandlers {
         }
         return name
     }
+}
+
+/// A chunk whose transaction runs while the handler reads and parses the next one.
+struct CSVChunkInFlight {
+    var target: CSVUploadTarget
+    var fileName: String
+    /// The cursor the chunk leaves if it was parsed ahead from the right one; nil if not parsed ahead.
+    var predictedNext: CSVFileCursor?
+    var task: Task<CSVChunkResult, any Error>
 }
 
 /// The upload a request names: the same in every message of one call.

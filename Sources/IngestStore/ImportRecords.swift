@@ -61,7 +61,7 @@ public struct CSVUploadStatus: Sendable, Hashable {
 
 /// What the parser of a chunk needs to go on where the stored file left off. Handed to the caller's
 /// staging closure inside the chunk's transaction, with the file row locked.
-public struct CSVFileCursor: Sendable {
+public struct CSVFileCursor: Sendable, Hashable {
     /// Bytes of the file applied so far (`tail` included).
     public var receivedOffset: Int64
     /// The start of a record that was not complete yet, kept to be parsed with the next bytes.
@@ -114,6 +114,24 @@ public struct CSVChunkResult: Sendable {
     public var progress: CSVFileProgress
     /// The file's progress before this chunk (for per-chunk counts); nil when nothing was applied.
     public var previous: CSVFileProgress? = nil
+    /// The cursor stored for the next chunk; nil when nothing was applied.
+    public var next: CSVFileCursor? = nil
+}
+
+/// A chunk parsed before its transaction, from the cursor the caller expects the file to have (the
+/// one its previous chunk left), so that parsing it overlaps the merge of the previous chunk. Used
+/// only if the stored cursor is that one and the chunk starts there; otherwise the chunk is parsed
+/// again inside the transaction.
+public struct CSVPrestagedChunk: Sendable {
+    public var cursor: CSVFileCursor
+    public var endsFile: Bool
+    public var staged: CSVStagedChunk
+
+    public init(cursor: CSVFileCursor, endsFile: Bool, staged: CSVStagedChunk) {
+        self.cursor = cursor
+        self.endsFile = endsFile
+        self.staged = staged
+    }
 }
 
 /// A chunk that starts past the bytes received so far: the caller must resend from `expectedOffset`.

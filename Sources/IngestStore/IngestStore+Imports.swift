@@ -14,7 +14,8 @@ extension IngestStore {
     ///   returns `.alreadyApplied` with the stored progress;
     /// - a chunk that starts after them: throws `CSVOffsetGap` with the offset to resend from;
     /// - otherwise calls `stage` with the stored cursor and the chunk's new bytes (on the pool's
-    ///   thread, inside the transaction: it parses, and throws to refuse the file), then COPYs the
+    ///   thread, inside the transaction: it parses, and throws to refuse the file) unless `prestaged`
+    ///   was parsed from that same cursor and covers exactly these bytes, then COPYs the
     ///   staged rows into a temporary table, merges them into `events`/`event_lines` in one
     ///   statement (`ImportSQL.merge`), stores rejections (at most `storedRejectionsPerUpload` per
     ///   upload) and the new cursor and counts, and commits.
@@ -29,6 +30,7 @@ extension IngestStore {
         offset: Int64,
         data: [UInt8],
         lastChunk: Bool,
+        prestaged: CSVPrestagedChunk? = nil,
         stage: @escaping @Sendable (CSVFileCursor, ArraySlice<UInt8>, Bool) throws -> CSVStagedChunk
     ) async throws -> CSVChunkResult {
         try await self.run("importing a CSV chunk") { connection in
@@ -45,7 +47,14 @@ extension IngestStore {
                 if progress.complete || (newBytes.isEmpty && !endsFile) {
                     return CSVChunkResult(disposition: .alreadyApplied, progress: progress)
                 }
-                let staged = try stage(cursor, newBytes, endsFile)
+                let staged: CSVStagedChunk
+                if let prestaged, prestaged.cursor == cursor, prestaged.endsFile == endsFile,
+                    offset == progress.receivedOffset
+                {
+                    staged = prestaged.staged
+                } else {
+                    staged = try stage(cursor, newBytes, endsFile)
+                }
 
                 var counts = (inserted: Int64(0), inImport: staged.duplicatesInChunk, webhook: Int64(0))
                 if staged.rows.count > 0 {
@@ -93,7 +102,8 @@ extension IngestStore {
                     throw IngestStoreError(code: .internal, operation: "advancing a CSV upload")
                 }
                 return CSVChunkResult(
-                    disposition: .applied, progress: try Self.fileProgress(advanced, row: 0), previous: progress
+                    disposition: .applied, progress: try Self.fileProgress(advanced, row: 0), previous: progress,
+                    next: staged.next
                 )
             }
         }
