@@ -33,6 +33,11 @@ enum ImportSQL {
 
     static let copyStage = "COPY csv_stage FROM STDIN"
 
+    /// For the chunk's transaction (see `IngestStore.applyCSVChunk`).
+    static let mergeSettings = """
+        SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)
+        """
+
     /// Merges the staged lines in one statement. $1 tenant, $2 account, $3 upload id.
     ///
     /// Events first (one per key; `ON CONFLICT DO NOTHING` keeps an existing one, whatever its

@@ -58,9 +58,11 @@ extension IngestStore {
 
                 var counts = (inserted: Int64(0), inImport: staged.duplicatesInChunk, webhook: Int64(0))
                 if staged.rows.count > 0 {
-                    // The merge's estimated cost is over jit_above_cost, and compiling it took ~100 ms
-                    // a chunk, longer than running it.
-                    try tx.execute("SET LOCAL jit = off")
+                    // No JIT: the merge's estimated cost is over jit_above_cost, and compiling it took
+                    // ~100 ms a chunk, longer than running it. A generic plan: a custom one trusts the
+                    // statistics of this tenant, which a first import outgrows within minutes (a
+                    // "one row" tenant made the updates scan all its events, 200 ms a chunk).
+                    try tx.execute(ImportSQL.mergeSettings)
                     try tx.execute(ImportSQL.createStage)
                     try tx.copyIn(ImportSQL.copyStage) { writer in
                         try writer.write(raw: staged.rows.bytes)
