@@ -1,7 +1,9 @@
 import CryptoPrimitives
 
-/// The 128-bit digest the store's unique index on events holds instead of the natural key (migration
-/// 4): the first 16 bytes of SHA-256 over a tag and the length-prefixed fields, written as a UUID.
+/// The 128-bit key the store's unique index on events holds instead of the natural key (migration 4),
+/// written as a UUID: the transaction time (Unix ms, 8 bytes big endian: keys of time-ordered data land
+/// next to each other in the index) then the first 8 bytes of SHA-256 over a tag and the
+/// length-prefixed fields.
 ///
 /// The store's SQL function `cbingest_event_key` computes the same value (a LibPQ test checks that
 /// they agree); the CSV import computes it here, off the database's CPU.
@@ -15,7 +17,14 @@ public enum EventKeys {
         for field in [account, role, receipt, transactionType, String(instantMilliseconds)] {
             Self.append(field, to: &input)
         }
-        return Self.uuidText(Crypto.sha256(input))
+        var key = [UInt8]()
+        key.reserveCapacity(16)
+        let time = UInt64(bitPattern: instantMilliseconds)
+        for shift in stride(from: 56, through: 0, by: -8) {
+            key.append(UInt8(truncatingIfNeeded: time >> UInt64(shift)))
+        }
+        key.append(contentsOf: Crypto.sha256(input).prefix(8))
+        return Self.uuidText(key)
     }
 
     /// `<byte length>:<bytes>`: no field can run into the next.
@@ -25,11 +34,11 @@ public enum EventKeys {
         input.append(contentsOf: field.utf8)
     }
 
-    private static func uuidText(_ digest: [UInt8]) -> String {
+    private static func uuidText(_ bytes: [UInt8]) -> String {
         let hex = Array("0123456789abcdef".utf8)
         var text = [UInt8]()
         text.reserveCapacity(36)
-        for (index, byte) in digest.prefix(16).enumerated() {
+        for (index, byte) in bytes.enumerated() {
             if index == 4 || index == 6 || index == 8 || index == 10 {
                 text.append(UInt8(ascii: "-"))
             }

@@ -42,8 +42,8 @@ enum ImportSQL {
     ///
     /// Events first (one per key; `ON CONFLICT DO NOTHING` keeps an existing one, whatever its
     /// source), then lines under their event's id (the new one from RETURNING, else a lookup by key).
-    /// Lines that were not inserted are looked up one by one (a nested loop the planner can't turn
-    /// into a scan of the tenant's lines, whatever its statistics) and classified from the
+    /// Lines that may have existed before (those of events that did) are looked up one by one (a
+    /// nested loop the planner can't turn into a scan of the tenant's lines) and classified from the
     /// statement's snapshot: stored by this upload (a duplicate within the import), by another CSV
     /// import, or by a webhook notification (then marked as confirmed by the CSV, line and event).
     /// A CSV event that gains lines in a later chunk (an order split across chunks) adds them to its
@@ -63,27 +63,28 @@ enum ImportSQL {
             FROM csv_stage WHERE ev_first
             ON CONFLICT (tenant_id, key) DO NOTHING
             RETURNING id, key
-        ), staged AS MATERIALIZED (
-            SELECT s.*, coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)) AS event_id
-            FROM csv_stage s
-            LEFT JOIN new_events n ON n.key = s.ekey
         ), inserted AS (
             INSERT INTO event_lines (
                 tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
                 product_title, line_item_type, account_amount, product_price, tax_amount, shipping_amount, source,
                 csv_upload_id, extra)
-            SELECT $1, $2, role, receipt, ttype, tms, item_no, event_id, product_title, line_item_type, amount,
-                order_amount, tax, shipping, 'csv', $3, extra::jsonb
-            FROM staged
+            SELECT $1, $2, s.role, s.receipt, s.ttype, s.tms, s.item_no,
+                coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)),
+                s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3, s.extra::jsonb
+            FROM csv_stage s
+            LEFT JOIN new_events n ON n.key = s.ekey
             ON CONFLICT (tenant_id, event_id, item_no) DO NOTHING
             RETURNING event_id, item_no, account_amount, product_price, tax_amount, shipping_amount
-        ), pending AS MATERIALIZED (
-            SELECT event_id, item_no FROM staged EXCEPT SELECT event_id, item_no FROM inserted
         ), existing AS MATERIALIZED (
-            SELECT x.* FROM pending p CROSS JOIN LATERAL (
+            -- Only a line of an event that existed before can exist already (a new event has no lines);
+            -- the statement's snapshot shows none of the lines it inserts.
+            SELECT x.* FROM csv_stage s
+            CROSS JOIN LATERAL (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey) old
+            CROSS JOIN LATERAL (
                 SELECT el.event_id, el.item_no, el.source, el.csv_upload_id, el.csv_confirmed_at FROM event_lines el
-                WHERE el.tenant_id = $1 AND el.event_id = p.event_id AND el.item_no = p.item_no LIMIT 1
+                WHERE el.tenant_id = $1 AND el.event_id = old.id AND el.item_no = s.item_no LIMIT 1
             ) x
+            WHERE s.ekey NOT IN (SELECT key FROM new_events)
         ), confirmed_lines AS (
             UPDATE event_lines el SET csv_confirmed_at = now()
             WHERE el.tenant_id = $1

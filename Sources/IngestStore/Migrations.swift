@@ -278,18 +278,20 @@ public enum Migrations {
         """,
         // 4: shorter unique keys. The unique indexes on events and event_lines held the whole natural key
         // (six or seven text columns, compared by collation): every insert paid for it, and a bulk import
-        // most. An event is now unique on (tenant, key), key = the first 16 bytes of SHA-256 over the
-        // length-prefixed natural key (ClickBank/EventKeys.swift computes the same in Swift; a test checks
-        // they agree; a collision needs about 2^64 events of one tenant). A line is unique on (tenant,
+        // most. An event is now unique on (tenant, key), key = 16 bytes: the transaction time (ms, big
+        // endian, so that keys of a time-ordered export or of live notifications land at the index's
+        // right edge rather than on random pages) then 8 bytes of SHA-256 over the length-prefixed
+        // natural key (ClickBank/EventKeys.swift computes the same in Swift; a test checks they agree; a
+        // collision needs two events of one tenant in the same millisecond and a 2^-64 chance). A line is unique on (tenant,
         // event id, item number): the same identity, since the event id stands for the event's natural
         // key, and the index also serves reads of an event's lines and grows at its right edge.
         """
         CREATE FUNCTION cbingest_event_key(p_account text, p_role text, p_receipt text, p_type text, p_time_ms bigint)
         RETURNS uuid LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-            SELECT encode(substring(sha256(convert_to('cbingest-event-v1'
+            SELECT (lpad(to_hex(p_time_ms), 16, '0') || encode(substring(sha256(convert_to('cbingest-event-v1'
                 || octet_length(p_account) || ':' || p_account || octet_length(p_role) || ':' || p_role
                 || octet_length(p_receipt) || ':' || p_receipt || octet_length(p_type) || ':' || p_type
-                || octet_length(p_time_ms::text) || ':' || p_time_ms::text, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid
+                || octet_length(p_time_ms::text) || ':' || p_time_ms::text, 'UTF8')) FROM 1 FOR 8), 'hex'))::uuid
         $fn$;
         ALTER TABLE events ADD COLUMN key uuid;
         UPDATE events SET key = cbingest_event_key(account, role, receipt, transaction_type, transaction_time_ms);

@@ -179,7 +179,8 @@ struct SecretAndWebhookTests {
             rotate.tenantId = tenant
             rotate.account = "acme"
             rotate.rotateToken = true
-            rotate.previousTokenGraceSeconds = 2
+            // Long enough for the checks below on a loaded machine (the suites run in parallel).
+            rotate.previousTokenGraceSeconds = 8
             let rotated = try await service.client.getWebhookURL(rotate)
             #expect(rotated.url != original.url)
             #expect(rotated.previousUrl == original.url)
@@ -194,7 +195,8 @@ struct SecretAndWebhookTests {
             }
             #expect(try await owner(original.url)?.tenant == tenant)
             #expect(try await owner(rotated.url)?.tenant == tenant)
-            try await Task.sleep(for: .milliseconds(2500))
+            let untilExpiry = rotated.previousUrlValidUntilMs - Int64(Date().timeIntervalSince1970 * 1000)
+            try await Task.sleep(for: .milliseconds(max(0, untilExpiry) + 500))
             #expect(try await owner(original.url) == nil, "outside the grace period the old URL is dead")
             #expect(try await owner(rotated.url)?.tenant == tenant)
             let later = try await service.client.getWebhookURL(tenantID: tenant, account: "acme")
