@@ -73,6 +73,13 @@ extension IngestStore {
             Self.optional(notification.paymentMethod), Self.optional(notification.upsell?.originalReceipt),
             .init(notification.attemptCount), .text(notification.version), .text(notification.documentJSON),
             .text(Self.linesJSON(notification)),
+            .text(
+                EventKeys.event(
+                    account: account, role: notification.role, receipt: notification.receipt,
+                    transactionType: notification.transactionType,
+                    instantMilliseconds: notification.transactionTime.unixMilliseconds
+                )
+            ),
         ]
         return try await self.run("recording a verified notification") { connection in
             let rows = try connection.execute(cached: NotificationSQL.recordVerified, parameters)

@@ -299,20 +299,21 @@ public enum Migrations {
             DROP CONSTRAINT events_tenant_id_account_role_receipt_transaction_type_tran_key,
             ADD CONSTRAINT events_natural_key UNIQUE (tenant_id, key);
         ALTER TABLE event_lines DROP CONSTRAINT event_lines_pkey, ADD PRIMARY KEY (tenant_id, event_id, item_no);
-        -- Migration 2's function, on the new keys (same signature, same results).
-        CREATE OR REPLACE FUNCTION cbingest_record_verified(
+        -- Migration 2's function on the new keys, with the event key computed by the caller (computing
+        -- SHA-256 in SQL cost a fifth of the function's throughput).
+        DROP FUNCTION cbingest_record_verified;
+        CREATE FUNCTION cbingest_record_verified(
             p_tenant text, p_delivery bigint, p_account text, p_key_version int, p_is_test boolean,
             p_role text, p_receipt text, p_type text, p_time_ms bigint, p_kind text, p_vendor text,
             p_affiliate text, p_offset int, p_time_text text, p_currency text, p_total_account numeric,
             p_total_order numeric, p_total_tax numeric, p_total_shipping numeric, p_payment_method text,
-            p_upsell text, p_attempt int, p_version text, p_document jsonb, p_lines jsonb,
+            p_upsell text, p_attempt int, p_version text, p_document jsonb, p_lines jsonb, p_key uuid,
             OUT o_event_id bigint, OUT o_duplicate boolean, OUT o_lines_inserted int, OUT o_already boolean)
         LANGUAGE plpgsql AS $fn$
         DECLARE
             v_status text;
             v_received timestamptz;
             v_source text;
-            v_key uuid;
         BEGIN
             PERFORM set_config('synchronous_commit', 'off', true);
             SELECT d.status, d.received_at, d.event_id, coalesce(d.duplicate, true)
@@ -331,13 +332,12 @@ public enum Migrations {
             o_duplicate := false;
             o_event_id := NULL;
             IF NOT p_is_test THEN
-                v_key := cbingest_event_key(p_account, p_role, p_receipt, p_type, p_time_ms);
                 INSERT INTO events AS e (
                     tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor,
                     affiliate, utc_offset_minutes, transaction_time_text, currency, total_account_amount,
                     total_order_amount, total_tax_amount, total_shipping_amount, payment_method,
                     upsell_original_receipt, attempt_count, version, document, source)
-                VALUES (p_tenant, v_key, p_account, p_role, p_receipt, p_type, p_time_ms, p_kind, p_vendor,
+                VALUES (p_tenant, p_key, p_account, p_role, p_receipt, p_type, p_time_ms, p_kind, p_vendor,
                     p_affiliate, p_offset, p_time_text, p_currency, p_total_account, p_total_order, p_total_tax,
                     p_total_shipping, p_payment_method, p_upsell, p_attempt, p_version, p_document, 'ipn')
                 ON CONFLICT (tenant_id, key) DO NOTHING
@@ -345,7 +345,7 @@ public enum Migrations {
                 IF o_event_id IS NULL THEN
                     o_duplicate := true;
                     SELECT e.id, e.source INTO o_event_id, v_source FROM events e
-                        WHERE e.tenant_id = p_tenant AND e.key = v_key;
+                        WHERE e.tenant_id = p_tenant AND e.key = p_key;
                     IF v_source = 'csv' THEN
                         UPDATE events e SET kind = p_kind, vendor = p_vendor, affiliate = p_affiliate,
                             utc_offset_minutes = p_offset, transaction_time_text = p_time_text, currency = p_currency,

@@ -11,11 +11,12 @@ enum NotificationSQL {
         RETURNING id
         """
 
-    /// One round trip for a verified notification: migration 2's `cbingest_record_verified`.
+    /// One round trip for a verified notification: migration 4's `cbingest_record_verified`.
     static let recordVerified = """
         SELECT o_event_id, o_duplicate, o_lines_inserted, o_already FROM cbingest_record_verified(
             $1, $2::int8, $3, $4::int4, $5::bool, $6, $7, $8, $9::int8, $10, $11, $12, $13::int4, $14, $15,
-            $16::numeric, $17::numeric, $18::numeric, $19::numeric, $20, $21, $22::int4, $23, $24::jsonb, $25::jsonb)
+            $16::numeric, $17::numeric, $18::numeric, $19::numeric, $20, $21, $22::int4, $23, $24::jsonb, $25::jsonb,
+            $26::uuid)
         """
 
     /// Locks the delivery so a replay and a recovery sweep can't both record it.

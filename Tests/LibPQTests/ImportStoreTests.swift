@@ -1,0 +1,146 @@
+import ClickBank
+import IngestStore
+import LibPQ
+import Synchronization
+import Testing
+
+/// `IngestStore.applyCSVChunk` with a stand-in parser: each line of a chunk is one receipt (one sale
+/// of one line item). The service's real parser is covered by IngestServiceTests; these tests are
+/// about what the store promises whatever parses: a chunk parsed ahead is used only from the cursor
+/// it was parsed from, and two instances applying the same chunk store it once.
+@Suite(.requiresPostgreSQL, .timeLimit(.minutes(1)))
+struct ImportStoreTests {
+    static let account = "genacct"
+
+    /// Parses whole lines from the cursor on; the rest stays as the tail.
+    static func parse(_ cursor: CSVFileCursor, _ bytes: ArraySlice<UInt8>, _ endsFile: Bool) -> CSVStagedChunk {
+        let all = cursor.tail + Array(bytes)
+        var next = CSVFileCursor(
+            receivedOffset: cursor.receivedOffset + Int64(bytes.count), tail: [], header: ["receipt"], line: cursor.line
+        )
+        var staged = CSVStagedChunk(next: next)
+        var start = 0
+        for (index, byte) in all.enumerated() where byte == UInt8(ascii: "\n") {
+            let receipt = String(decoding: all[start..<index], as: UTF8.self)
+            staged.rows.append(Self.row(receipt: receipt, line: next.line))
+            staged.rowsRead += 1
+            next.line += 1
+            start = index + 1
+        }
+        next.tail = Array(all[start...])
+        staged.next = next
+        staged.complete = endsFile
+        return staged
+    }
+
+    static func row(receipt: String, line: Int) -> CSVStageRow {
+        let timeMs: Int64 = 1_709_676_207_000
+        var row = CSVStageRow(
+            line: line,
+            eventKey: EventKeys.event(
+                account: Self.account, role: "VENDOR", receipt: receipt, transactionType: "SALE",
+                instantMilliseconds: timeMs
+            ),
+            role: "VENDOR", receipt: receipt, transactionType: "SALE", timeMs: timeMs, itemNo: "1", kind: "sale",
+            vendor: "synthvend", affiliate: nil, utcOffsetMinutes: -480, currency: "USD", paymentMethod: "VISA",
+            upsellOriginalReceipt: nil, productTitle: "Guide", lineItemType: "ORIGINAL",
+            amount: ExactDecimal(units: 3196, scale: 2), orderAmount: nil, taxAmount: nil, shippingAmount: nil,
+            extraJSON: nil
+        )
+        row.eventFirst = true
+        row.eventAccountTotal = row.amount
+        return row
+    }
+
+    static func receipts(_ schema: TestSchema, tenant: String) throws -> [String] {
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        let rows = try connection.execute(
+            "SELECT receipt FROM event_lines WHERE tenant_id = $1 ORDER BY receipt", [.text(tenant)]
+        )
+        return (0..<rows.rowCount).compactMap { rows[$0, 0] }
+    }
+
+    static func apply(
+        _ store: IngestStore, offset: Int64, _ text: String, last: Bool = false, prestaged: CSVPrestagedChunk? = nil,
+        parses: ParseCounter? = nil
+    ) async throws -> CSVChunkResult {
+        try await store.applyCSVChunk(
+            tenant: "t1", uploadID: "up1", account: Self.account, timeZone: "America/Los_Angeles", fileName: "a.csv",
+            offset: offset, data: Array(text.utf8), lastChunk: last, prestaged: prestaged
+        ) { cursor, bytes, endsFile in
+            parses?.count.withLock { $0 += 1 }
+            return Self.parse(cursor, bytes, endsFile)
+        }
+    }
+
+    @Test("a chunk parsed ahead is used only if the stored cursor is the one it was parsed from")
+    func prestagedChunkNeedsTheStoredCursor() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let parses = ParseCounter()
+
+        // Parsed ahead from the cursor of a new file: used as is.
+        let fresh = CSVFileCursor(receivedOffset: 0, tail: [], header: nil, line: 1)
+        let first = Array("A\nB\nC".utf8)
+        let ahead = CSVPrestagedChunk(cursor: fresh, endsFile: false, staged: Self.parse(fresh, first[...], false))
+        let one = try await Self.apply(store, offset: 0, "A\nB\nC", prestaged: ahead, parses: parses)
+        #expect(parses.count.withLock { $0 } == 0)
+        #expect(one.disposition == .applied && one.progress.inserted == 2)
+        #expect(one.next == ahead.staged.next && one.next?.tail == Array("C".utf8) && one.next?.line == 3)
+
+        // Parsed ahead from a cursor the file doesn't have (it lost the tail "C"): parsed again from
+        // the stored one, and nothing of the wrong parse is stored.
+        let wrong = CSVFileCursor(receivedOffset: 5, tail: [], header: ["receipt"], line: 3)
+        var wrongParse = Self.parse(wrong, Array("D\n".utf8)[...], true)
+        wrongParse.rows.append(Self.row(receipt: "WRONG", line: 99))
+        let stale = CSVPrestagedChunk(cursor: wrong, endsFile: true, staged: wrongParse)
+        let two = try await Self.apply(store, offset: 5, "D\n", last: true, prestaged: stale, parses: parses)
+        #expect(parses.count.withLock { $0 } == 1)
+        #expect(two.disposition == .applied && two.progress.inserted == 3 && two.progress.complete)
+        #expect(try Self.receipts(schema, tenant: "t1") == ["A", "B", "CD"])
+
+        // A prestaged chunk doesn't make a resent one apply twice.
+        let again = try await Self.apply(store, offset: 5, "D\n", last: true, prestaged: stale, parses: parses)
+        #expect(again.disposition == .alreadyApplied && again.progress.inserted == 3)
+        #expect(try Self.receipts(schema, tenant: "t1") == ["A", "B", "CD"])
+    }
+
+    @Test("two instances applying the same chunks at once store each row once")
+    func concurrentInstancesApplyAChunkOnce() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let first = try await schema.makeStore()
+        let second = try await schema.makeStore()
+        let chunks = ["R1\nR2\n", "R3\nR4\n", "R5\n"]
+        let results = try await withThrowingTaskGroup(of: [CSVChunkResult.Disposition].self) { group in
+            for store in [first, second] {
+                group.addTask {
+                    var offset: Int64 = 0
+                    var dispositions: [CSVChunkResult.Disposition] = []
+                    for (index, chunk) in chunks.enumerated() {
+                        let result = try await Self.apply(store, offset: offset, chunk, last: index == chunks.count - 1)
+                        dispositions.append(result.disposition)
+                        offset += Int64(chunk.utf8.count)
+                    }
+                    return dispositions
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        // Each chunk was applied by exactly one of them; the other found it applied.
+        for index in chunks.indices {
+            #expect(results.filter { $0[index] == .applied }.count == 1)
+        }
+        #expect(try Self.receipts(schema, tenant: "t1") == ["R1", "R2", "R3", "R4", "R5"])
+        let status = try #require(try await first.csvUploadStatus(tenant: "t1", uploadID: "up1"))
+        #expect(status.files.map(\.inserted) == [5] && status.files.map(\.rowsRead) == [5])
+        #expect(status.files.map(\.complete) == [true])
+    }
+}
+
+/// How many times the store asked the test to parse.
+final class ParseCounter: Sendable {
+    let count = Mutex(0)
+}
