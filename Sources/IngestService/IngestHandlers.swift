@@ -156,8 +156,10 @@ public final class IngestHandlers: Sendable {
 
     // MARK: Store errors
 
-    /// Runs a store call, turning database failures into UNAVAILABLE for the caller (details go to
-    /// the log only: they may contain values).
+    /// Runs a store call, turning database failures into a status for the caller (details go to the
+    /// log only: they may contain values). A database that is unreachable, overloaded or busy gives
+    /// UNAVAILABLE (retry later); a failure that retrying won't cure (a bug, a schema that doesn't
+    /// match this build) gives INTERNAL, so that clients don't retry it forever as if it were an outage.
     func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
@@ -165,6 +167,11 @@ public final class IngestHandlers: Sendable {
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as IngestStoreError where error.code == .internal || error.code == .invalidArgument
+            || error.code == .alreadyExists
+        {
+            self.logger.error("database call failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw ServiceError.storeInternal(error)
         } catch {
             self.logger.error("database call failed", metadata: ["error": "\(String(reflecting: error))"])
             throw ServiceError.storeUnavailable()

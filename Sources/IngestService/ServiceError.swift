@@ -1,3 +1,4 @@
+import IngestStore
 public import RPCCore
 
 /// Errors of the service's methods, each with the status code a caller sees. Messages say how to
@@ -18,5 +19,10 @@ public struct ServiceError: Error, RPCErrorConvertible, CustomStringConvertible 
     /// as a success.
     static func storeUnavailable() -> ServiceError {
         ServiceError(.unavailable, "the database is unavailable; nothing was stored, retry later")
+    }
+
+    /// `error.description` names only the code and the operation, never values.
+    static func storeInternal(_ error: IngestStoreError) -> ServiceError {
+        ServiceError(.internal, "internal error: \(error) (the server log has the details)")
     }
 }

@@ -33,6 +33,33 @@ extension IngestStore {
         prestaged: CSVPrestagedChunk? = nil,
         stage: @escaping @Sendable (CSVFileCursor, ArraySlice<UInt8>, Bool) throws -> CSVStagedChunk
     ) async throws -> CSVChunkResult {
+        do {
+            return try await self.applyCSVChunkOnce(
+                tenant: tenant, uploadID: uploadID, account: account, timeZone: timeZone, fileName: fileName,
+                offset: offset, data: data, lastChunk: lastChunk, prestaged: prestaged, stage: stage
+            )
+        } catch let error as IngestStoreError where (error.underlying as? PGError)?.sqlState == "23502" {
+            // A line without its event: another import committed the event after this statement's
+            // snapshot (see ImportSQL.merge). Nothing of the chunk is stored; a retry finds the event.
+            throw IngestStoreError(
+                code: .unavailable, operation: "importing a CSV chunk next to a concurrent import of the same rows",
+                underlying: error.underlying
+            )
+        }
+    }
+
+    private func applyCSVChunkOnce(
+        tenant: String,
+        uploadID: String,
+        account: String,
+        timeZone: String,
+        fileName: String,
+        offset: Int64,
+        data: [UInt8],
+        lastChunk: Bool,
+        prestaged: CSVPrestagedChunk?,
+        stage: @escaping @Sendable (CSVFileCursor, ArraySlice<UInt8>, Bool) throws -> CSVStagedChunk
+    ) async throws -> CSVChunkResult {
         try await self.run("importing a CSV chunk") { connection in
             try connection.transaction { tx in
                 let (progress, cursor) = try Self.lockFile(

@@ -273,6 +273,13 @@ public final class IngestStore: Sendable {
         if error.isConnectionError || error.kind == .poolShutdown {
             return .unavailable
         }
+        // Transient: serialization failure or deadlock (40), out of resources (53), lock not available
+        // (55P03), statement cancelled or timed out (57014). A retry may well succeed.
+        if let state = error.sqlState,
+            state.hasPrefix("40") || state.hasPrefix("53") || state == "55P03" || state == "57014"
+        {
+            return .unavailable
+        }
         if error.kind == .poolExhausted {
             return .resourceExhausted
         }
