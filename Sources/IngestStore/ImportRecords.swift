@@ -214,93 +214,167 @@ public struct CSVStageRow: Sendable {
     }
 }
 
-/// Staging rows in COPY's text format, built without intermediate strings.
+/// Staging rows in COPY's binary format (no escaping, no text-to-type conversion in the database),
+/// built without intermediate strings. Column order and types = `ImportSQL.createStage`.
 public struct CSVStageBuffer: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    /// The header, then one tuple per row; `copyData` adds the trailer.
+    public private(set) var bytes: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
     public private(set) var count = 0
+
+    static let columnCount: Int16 = 27
 
     public init() {}
 
+    /// What COPY reads: the rows and the end-of-data marker.
+    public var copyData: [UInt8] {
+        self.bytes + [0xFF, 0xFF]
+    }
+
     public mutating func append(_ row: CSVStageRow) {
-        self.integer(Int64(row.line))
-        self.text(row.eventKey)
+        self.int16(Self.columnCount)
+        self.int8(Int64(row.line))
+        self.uuid(row.eventKey)
         self.text(row.role)
         self.text(row.receipt)
         self.text(row.transactionType)
-        self.integer(row.timeMs)
+        self.int8(row.timeMs)
         self.text(row.itemNo)
         self.text(row.kind)
         self.text(row.vendor)
         self.text(row.affiliate)
-        self.integer(Int64(row.utcOffsetMinutes))
+        self.int32Field(Int32(clamping: row.utcOffsetMinutes))
         self.text(row.currency)
         self.text(row.paymentMethod)
         self.text(row.upsellOriginalReceipt)
         self.text(row.productTitle)
         self.text(row.lineItemType)
-        self.decimal(row.amount)
-        self.decimal(row.orderAmount)
-        self.decimal(row.taxAmount)
-        self.decimal(row.shippingAmount)
+        self.numeric(row.amount)
+        self.numeric(row.orderAmount)
+        self.numeric(row.taxAmount)
+        self.numeric(row.shippingAmount)
         self.text(row.extraJSON)
-        self.raw(row.eventFirst ? "t" : "f")
-        self.decimal(row.eventAccountTotal)
-        self.decimal(row.eventOrderTotal)
-        self.decimal(row.eventTaxTotal)
-        self.decimal(row.eventShippingTotal)
-        self.text(row.eventDocumentJSON, last: true)
+        self.bool(row.eventFirst)
+        self.numeric(row.eventAccountTotal)
+        self.numeric(row.eventOrderTotal)
+        self.numeric(row.eventTaxTotal)
+        self.numeric(row.eventShippingTotal)
+        self.text(row.eventDocumentJSON)
         self.count += 1
     }
 
-    private mutating func separator(_ last: Bool) {
-        self.bytes.append(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+    // MARK: Fields (a 4-byte length, -1 for NULL, then the value)
+
+    private mutating func null() {
+        self.int32(-1)
     }
 
-    private mutating func raw(_ value: StaticString, last: Bool = false) {
-        value.withUTF8Buffer { self.bytes.append(contentsOf: $0) }
-        self.separator(last)
-    }
-
-    private mutating func integer(_ value: Int64, last: Bool = false) {
-        self.bytes.append(contentsOf: String(value).utf8)
-        self.separator(last)
-    }
-
-    private mutating func decimal(_ value: ExactDecimal?, last: Bool = false) {
-        if let value {
-            self.bytes.append(contentsOf: value.description.utf8)
-            self.separator(last)
-        } else {
-            self.raw("\\N", last: last)
+    private mutating func int8(_ value: Int64) {
+        self.int32(8)
+        let bits = UInt64(bitPattern: value)
+        for shift in stride(from: 56, through: 0, by: -8) {
+            self.bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
         }
     }
 
-    private mutating func text(_ value: String?, last: Bool = false) {
+    private mutating func int32Field(_ value: Int32) {
+        self.int32(4)
+        self.int32(value)
+    }
+
+    private mutating func bool(_ value: Bool) {
+        self.int32(1)
+        self.bytes.append(value ? 1 : 0)
+    }
+
+    private mutating func text(_ value: String?) {
         guard let value else {
-            self.raw("\\N", last: last)
+            self.null()
             return
         }
-        for byte in value.utf8 {
+        var utf8 = Array(value.utf8)
+        // PostgreSQL text can't hold NUL; the CSV parser only hands on valid UTF-8, so drop it.
+        utf8.removeAll { $0 == 0 }
+        self.int32(Int32(utf8.count))
+        self.bytes.append(contentsOf: utf8)
+    }
+
+    /// `8-4-4-4-12` hex text (`EventKeys`) as the 16 bytes of the uuid.
+    private mutating func uuid(_ text: String) {
+        var nibbles: [UInt8] = []
+        nibbles.reserveCapacity(32)
+        for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\\"):
-                self.bytes.append(UInt8(ascii: "\\"))
-                self.bytes.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "\t"):
-                self.bytes.append(UInt8(ascii: "\\"))
-                self.bytes.append(UInt8(ascii: "t"))
-            case UInt8(ascii: "\n"):
-                self.bytes.append(UInt8(ascii: "\\"))
-                self.bytes.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"):
-                self.bytes.append(UInt8(ascii: "\\"))
-                self.bytes.append(UInt8(ascii: "r"))
-            case 0:
-                // PostgreSQL text can't hold NUL; the CSV parser only hands on valid UTF-8, so drop it.
-                continue
-            default:
-                self.bytes.append(byte)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibbles.append(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibbles.append(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibbles.append(byte - UInt8(ascii: "A") + 10)
+            default: continue
             }
         }
-        self.separator(last)
+        precondition(nibbles.count == 32, "an event key is 32 hex digits")
+        self.int32(16)
+        for index in stride(from: 0, to: 32, by: 2) {
+            self.bytes.append(nibbles[index] << 4 | nibbles[index + 1])
+        }
+    }
+
+    /// PostgreSQL's binary numeric: digit count, weight (of the first base-10000 digit), sign,
+    /// display scale, then the base-10000 digits. Built from the decimal text, so any size works;
+    /// the display scale is that of the text (at least 2, as `ExactDecimal.description` writes it).
+    private mutating func numeric(_ value: ExactDecimal?) {
+        guard let value else {
+            self.null()
+            return
+        }
+        var text = Array(value.description.utf8)
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { text.removeFirst() }
+        let point = text.firstIndex(of: UInt8(ascii: ".")) ?? text.count
+        let integer = text[..<point].map { Int($0 - UInt8(ascii: "0")) }
+        var fraction = point < text.count ? text[(point + 1)...].map { Int($0 - UInt8(ascii: "0")) } : []
+        let displayScale = fraction.count
+        // Integer digits grouped by four from the point leftwards, fraction digits rightwards.
+        let integerPadded = Array(repeating: 0, count: (4 - integer.count % 4) % 4) + integer
+        while fraction.count % 4 != 0 { fraction.append(0) }
+        func groups(_ digits: [Int]) -> [Int16] {
+            stride(from: 0, to: digits.count, by: 4).map { start -> Int16 in
+                var group = 0
+                for digit in digits[start..<(start + 4)] {
+                    group = group * 10 + digit
+                }
+                return Int16(group)
+            }
+        }
+        var digits = groups(integerPadded) + groups(fraction)
+        var weight = integerPadded.count / 4 - 1
+        while let first = digits.first, first == 0 {
+            digits.removeFirst()
+            weight -= 1
+        }
+        while let last = digits.last, last == 0 {
+            digits.removeLast()
+        }
+        if digits.isEmpty { weight = 0 }
+        self.int32(Int32(8 + 2 * digits.count))
+        self.int16(Int16(digits.count))
+        self.int16(Int16(weight))
+        self.int16(negative && !digits.isEmpty ? 0x4000 : 0)
+        self.int16(Int16(displayScale))
+        for digit in digits { self.int16(digit) }
+    }
+
+    // MARK: Big-endian integers
+
+    private mutating func int16(_ value: Int16) {
+        let bits = UInt16(bitPattern: value)
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits))
+    }
+
+    private mutating func int32(_ value: Int32) {
+        let bits = UInt32(bitPattern: value)
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 24))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 16))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits))
     }
 }

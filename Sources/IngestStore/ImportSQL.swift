@@ -31,7 +31,7 @@ enum ImportSQL {
         ) ON COMMIT DROP
         """
 
-    static let copyStage = "COPY csv_stage FROM STDIN"
+    static let copyStage = "COPY csv_stage FROM STDIN (FORMAT binary)"
 
     /// For the chunk's transaction (see `IngestStore.applyCSVChunk`).
     static let mergeSettings = """

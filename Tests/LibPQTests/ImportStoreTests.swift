@@ -107,6 +107,56 @@ struct ImportStoreTests {
         #expect(try Self.receipts(schema, tenant: "t1") == ["A", "B", "CD"])
     }
 
+    @Test("staged rows reach PostgreSQL exactly: amounts of any scale and sign, text with control characters, NULLs")
+    func binaryStageRoundTrips() throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        let amounts: [ExactDecimal] = [
+            ExactDecimal(units: 0, scale: 0), ExactDecimal(units: 5, scale: 1), ExactDecimal(units: -1, scale: 2),
+            ExactDecimal(units: 4700, scale: 2), ExactDecimal(units: 1_234_567_891, scale: 3),
+            ExactDecimal(units: 10_000, scale: 0), ExactDecimal(units: 9_999_999_999, scale: 2),
+            ExactDecimal(units: -123_456_789_012_345_678, scale: 18), ExactDecimal(units: Int64.max, scale: 0),
+            ExactDecimal(units: 100_000_000, scale: 4),
+        ]
+        var buffer = CSVStageBuffer()
+        for (index, amount) in amounts.enumerated() {
+            var row = Self.row(receipt: "R\(index)", line: index)
+            row.amount = amount
+            row.productTitle = index == 0 ? "tab\there, \"quote\", back\\slash,\nnewline, Björk ✓" : nil
+            row.taxAmount = index == 1 ? amount : nil
+            buffer.append(row)
+        }
+        try connection.transaction { tx in
+            try tx.execute(
+                """
+                CREATE TEMP TABLE stage_check (
+                    line int8, ekey uuid, role text, receipt text, ttype text, tms int8, item_no text, kind text,
+                    vendor text, affiliate text, utc_offset int4, currency text, payment_method text, upsell text,
+                    product_title text, line_item_type text, amount numeric, order_amount numeric, tax numeric,
+                    shipping numeric, extra text, ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric,
+                    ev_shipping numeric, ev_document text
+                ) ON COMMIT DROP
+                """
+            )
+            try tx.copyIn("COPY stage_check FROM STDIN (FORMAT binary)") { writer in
+                try writer.write(raw: buffer.copyData)
+            }
+            let rows = try tx.execute(
+                "SELECT amount::text, product_title, tax::text, ekey::text, tms, utc_offset, ev_first FROM stage_check ORDER BY line"
+            )
+            #expect(rows.rowCount == amounts.count)
+            for (index, amount) in amounts.enumerated() {
+                #expect(rows[index, 0] == amount.description, "amount \(index)")
+            }
+            #expect(rows[0, 1] == "tab\there, \"quote\", back\\slash,\nnewline, Björk ✓")
+            #expect(rows[1, 1] == nil && rows[1, 2] == "0.50" && rows[0, 2] == nil)
+            #expect(rows[3, 3] == Self.row(receipt: "R3", line: 3).eventKey)
+            #expect(rows.int64(row: 3, column: 4) == 1_709_676_207_000 && rows[3, 5] == "-480" && rows[3, 6] == "t")
+        }
+    }
+
     @Test("two instances applying the same chunks at once store each row once")
     func concurrentInstancesApplyAChunkOnce() async throws {
         let schema = try TestSchema()
