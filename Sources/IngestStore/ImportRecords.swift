@@ -217,7 +217,7 @@ public struct CSVStageRow: Sendable {
 /// Staging rows in COPY's binary format (no escaping, no text-to-type conversion in the database),
 /// built without intermediate strings. Column order and types = `ImportSQL.createStage`.
 public struct CSVStageBuffer: Sendable {
-    /// The header, then one tuple per row; `copyData` adds the trailer.
+    /// The header, then one tuple per row; `trailer` ends the data.
     public private(set) var bytes: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
     public private(set) var count = 0
 
@@ -225,9 +225,12 @@ public struct CSVStageBuffer: Sendable {
 
     public init() {}
 
-    /// What COPY reads: the rows and the end-of-data marker.
+    /// The end-of-data marker that follows `bytes`.
+    public static let trailer: [UInt8] = [0xFF, 0xFF]
+
+    /// What COPY reads: the rows and the end-of-data marker (a copy; the store writes the two parts).
     public var copyData: [UInt8] {
-        self.bytes + [0xFF, 0xFF]
+        self.bytes + Self.trailer
     }
 
     public mutating func append(_ row: CSVStageRow) {

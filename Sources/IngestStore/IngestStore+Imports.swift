@@ -92,7 +92,8 @@ extension IngestStore {
                     try tx.execute(ImportSQL.mergeSettings)
                     try tx.execute(ImportSQL.createStage)
                     try tx.copyIn(ImportSQL.copyStage) { writer in
-                        try writer.write(raw: staged.rows.copyData)
+                        try writer.write(raw: staged.rows.bytes)
+                        try writer.write(raw: CSVStageBuffer.trailer)
                     }
                     let merged = try tx.execute(
                         cached: ImportSQL.merge, [.text(tenant), .text(account), .text(uploadID)]
