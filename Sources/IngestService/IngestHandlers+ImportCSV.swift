@@ -380,7 +380,16 @@ enum CSVChunkStager {
                 row.eventOrderTotal = row.orderAmount
                 row.eventTaxTotal = row.taxAmount
                 row.eventShippingTotal = row.shippingAmount
-                row.eventDocumentJSON = Self.document(transaction)
+                row.trackingCode = transaction.trackingID
+                let customer = transaction.customer
+                row.customerFirstName = customer.firstName
+                row.customerLastName = customer.lastName
+                row.customerFullName = customer.fullName
+                row.customerEmail = customer.email
+                row.customerCity = customer.city
+                row.customerState = customer.state
+                row.customerPostalCode = customer.postalCode
+                row.customerCountry = customer.country
             }
             rows.append(row)
         }
@@ -415,35 +424,5 @@ enum CSVChunkStager {
             lineItemType: transaction.lineItemType, amount: transaction.amount, orderAmount: transaction.orderAmount,
             taxAmount: transaction.taxAmount, shippingAmount: transaction.shippingAmount, extraJSON: extra
         )
-    }
-
-    /// The event's customer and tracking code in the shape of a notification's document, so that
-    /// queries read `document -> 'customer' -> 'billing'` whichever way the event came.
-    private static func document(_ transaction: CSVTransaction) -> String? {
-        var members: [JSONMember] = [JSONMember(key: "source", value: .string("csv"))]
-        if let tid = transaction.trackingID {
-            members.append(JSONMember(key: "trackingCodes", value: .array([.string(tid)])))
-        }
-        let customer = transaction.customer
-        func add(_ list: inout [JSONMember], _ key: String, _ value: String?) {
-            if let value { list.append(JSONMember(key: key, value: .string(value))) }
-        }
-        var address: [JSONMember] = []
-        add(&address, "city", customer.city)
-        add(&address, "state", customer.state)
-        add(&address, "postalCode", customer.postalCode)
-        add(&address, "country", customer.country)
-        var billing: [JSONMember] = []
-        add(&billing, "firstName", customer.firstName)
-        add(&billing, "lastName", customer.lastName)
-        add(&billing, "fullName", customer.fullName)
-        add(&billing, "email", customer.email)
-        if !address.isEmpty {
-            billing.append(JSONMember(key: "address", value: .object(address)))
-        }
-        if !billing.isEmpty {
-            members.append(JSONMember(key: "customer", value: .object([JSONMember(key: "billing", value: .object(billing))])))
-        }
-        return JSONValue.object(members).jsonText
     }
 }

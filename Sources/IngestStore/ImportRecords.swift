@@ -179,8 +179,16 @@ public struct CSVStageRow: Sendable {
     public var eventOrderTotal: ExactDecimal?
     public var eventTaxTotal: ExactDecimal?
     public var eventShippingTotal: ExactDecimal?
-    /// JSON document of the event (customer, tracking code), or nil.
-    public var eventDocumentJSON: String?
+    /// The event's tracking code and customer (from its first row).
+    public var trackingCode: String?
+    public var customerFirstName: String?
+    public var customerLastName: String?
+    public var customerFullName: String?
+    public var customerEmail: String?
+    public var customerCity: String?
+    public var customerState: String?
+    public var customerPostalCode: String?
+    public var customerCountry: String?
 
     public init(
         line: Int, eventKey: String, role: String, receipt: String, transactionType: String, timeMs: Int64, itemNo: String, kind: String,
@@ -210,7 +218,6 @@ public struct CSVStageRow: Sendable {
         self.shippingAmount = shippingAmount
         self.extraJSON = extraJSON
         self.eventFirst = false
-        self.eventDocumentJSON = nil
     }
 }
 
@@ -221,7 +228,7 @@ public struct CSVStageBuffer: Sendable {
     public private(set) var bytes: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
     public private(set) var count = 0
 
-    static let columnCount: Int16 = 27
+    static let columnCount: Int16 = 35
 
     public init() {}
 
@@ -261,7 +268,15 @@ public struct CSVStageBuffer: Sendable {
         self.numeric(row.eventOrderTotal)
         self.numeric(row.eventTaxTotal)
         self.numeric(row.eventShippingTotal)
-        self.text(row.eventDocumentJSON)
+        self.text(row.trackingCode)
+        self.text(row.customerFirstName)
+        self.text(row.customerLastName)
+        self.text(row.customerFullName)
+        self.text(row.customerEmail)
+        self.text(row.customerCity)
+        self.text(row.customerState)
+        self.text(row.customerPostalCode)
+        self.text(row.customerCountry)
         self.count += 1
     }
 

@@ -27,7 +27,9 @@ enum ImportSQL {
             line int8, ekey uuid, role text, receipt text, ttype text, tms int8, item_no text, kind text, vendor text,
             affiliate text, utc_offset int4, currency text, payment_method text, upsell text, product_title text,
             line_item_type text, amount numeric, order_amount numeric, tax numeric, shipping numeric, extra text,
-            ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric, ev_shipping numeric, ev_document text
+            ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric, ev_shipping numeric, tracking_code text,
+            first_name text, last_name text, full_name text, email text, city text, state text, postal_code text,
+            country text
         ) ON COMMIT DROP
         """
 
@@ -57,9 +59,12 @@ enum ImportSQL {
             INSERT INTO events (
                 tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor, affiliate,
                 utc_offset_minutes, currency, total_account_amount, total_order_amount, total_tax_amount,
-                total_shipping_amount, payment_method, upsell_original_receipt, document, source)
+                total_shipping_amount, payment_method, upsell_original_receipt, source, tracking_code,
+                customer_first_name, customer_last_name, customer_full_name, customer_email, customer_city,
+                customer_state, customer_postal_code, customer_country)
             SELECT $1, ekey, $2, role, receipt, ttype, tms, kind, vendor, affiliate, utc_offset, currency, ev_account,
-                ev_order, ev_tax, ev_shipping, payment_method, upsell, ev_document::jsonb, 'csv'
+                ev_order, ev_tax, ev_shipping, payment_method, upsell, 'csv', tracking_code, first_name, last_name,
+                full_name, email, city, state, postal_code, country
             FROM csv_stage WHERE ev_first
             ON CONFLICT (tenant_id, key) DO NOTHING
             RETURNING id, key

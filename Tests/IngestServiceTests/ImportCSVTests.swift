@@ -74,7 +74,8 @@ struct ImportCSVTests {
             let event = try connection.execute(
                 """
                 SELECT kind, total_account_amount::text, total_order_amount::text, source, transaction_time_ms,
-                    document -> 'customer' -> 'billing' -> 'address' ->> 'city', utc_offset_minutes
+                    customer_city, utc_offset_minutes, customer_email, customer_first_name, tracking_code,
+                    document IS NULL
                 FROM events WHERE tenant_id = $1 AND receipt = 'SYNTH002' AND transaction_type = 'CGBK'
                 """,
                 [.text(tenant)]
@@ -85,6 +86,12 @@ struct ImportCSVTests {
             #expect(event[0, 2] == "-74.00")
             #expect(event[0, 3] == "csv")
             #expect(event[0, 5] == "LAS VEGAS")
+            #expect(event[0, 7] == "alex.sample@example.com" && event[0, 8] == "Alex" && event[0, 10] == "t")
+            let tracked = try connection.execute(
+                "SELECT tracking_code FROM events WHERE tenant_id = $1 AND receipt = 'SYNTH001' AND transaction_type = 'SALE'",
+                [.text(tenant)]
+            )
+            #expect(tracked.rowCount == 1 && tracked[0, 0] == "fb_ad12")
             let lines = try connection.execute(
                 """
                 SELECT item_no, account_amount::text, source, csv_upload_id IS NOT NULL FROM event_lines

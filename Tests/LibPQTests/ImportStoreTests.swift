@@ -126,6 +126,8 @@ struct ImportStoreTests {
             row.amount = amount
             row.productTitle = index == 0 ? "tab\there, \"quote\", back\\slash,\nnewline, Björk ✓" : nil
             row.taxAmount = index == 1 ? amount : nil
+            row.customerEmail = index == 2 ? "ana@example.es" : nil
+            row.customerCountry = index == 2 ? "ES" : nil
             buffer.append(row)
         }
         try connection.transaction { tx in
@@ -136,7 +138,8 @@ struct ImportStoreTests {
                     vendor text, affiliate text, utc_offset int4, currency text, payment_method text, upsell text,
                     product_title text, line_item_type text, amount numeric, order_amount numeric, tax numeric,
                     shipping numeric, extra text, ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric,
-                    ev_shipping numeric, ev_document text
+                    ev_shipping numeric, tracking_code text, first_name text, last_name text, full_name text,
+                    email text, city text, state text, postal_code text, country text
                 ) ON COMMIT DROP
                 """
             )
@@ -144,7 +147,10 @@ struct ImportStoreTests {
                 try writer.write(raw: buffer.copyData)
             }
             let rows = try tx.execute(
-                "SELECT amount::text, product_title, tax::text, ekey::text, tms, utc_offset, ev_first FROM stage_check ORDER BY line"
+                """
+                SELECT amount::text, product_title, tax::text, ekey::text, tms, utc_offset, ev_first, email, country, city
+                FROM stage_check ORDER BY line
+                """
             )
             #expect(rows.rowCount == amounts.count)
             for (index, amount) in amounts.enumerated() {
@@ -154,6 +160,7 @@ struct ImportStoreTests {
             #expect(rows[1, 1] == nil && rows[1, 2] == "0.50" && rows[0, 2] == nil)
             #expect(rows[3, 3] == Self.row(receipt: "R3", line: 3).eventKey)
             #expect(rows.int64(row: 3, column: 4) == 1_709_676_207_000 && rows[3, 5] == "-480" && rows[3, 6] == "t")
+            #expect(rows[2, 7] == "ana@example.es" && rows[2, 8] == "ES" && rows[2, 9] == nil && rows[3, 7] == nil)
         }
     }
 

@@ -443,6 +443,18 @@ struct NotificationStoreTests {
         #expect(lines.count == 1)
         #expect(lines.first?.source == "ipn" && lines.first?.csvConfirmedAtMs != nil)
         #expect(lines.first?.lineItemType == "ORIGINAL" && lines.first?.quantity == 1)
+        // The customer columns come from the notification's billing customer.
+        let check = try PGConnection(conninfo: schema.conninfo)
+        let customer = try check.execute(
+            """
+            SELECT customer_email, customer_full_name, customer_city, customer_postal_code, tracking_code
+            FROM events WHERE tenant_id = 't1' AND id = $1
+            """,
+            [.init(csvID)]
+        )
+        check.close()
+        #expect(customer[0, 0] == "alex.sample@example.com" && customer[0, 1] == "Alex Sample")
+        #expect(customer[0, 2] == nil && customer[0, 3] == "89101" && customer[0, 4] == "fb_ad12")
 
         // A redelivery afterwards is a plain duplicate and keeps the CSV confirmation.
         let retry = try NotificationVectors.load("v7_sale_vendor_retry3")
