@@ -5,7 +5,7 @@ enum ImportSQL {
     static let lockUpload = """
         INSERT INTO csv_uploads AS u (tenant_id, upload_id, account, time_zone) VALUES ($1, $2, $3, $4)
         ON CONFLICT (tenant_id, upload_id) DO UPDATE SET updated_at = now()
-        RETURNING u.account, u.time_zone
+        RETURNING u.account, u.time_zone, u.number
         """
 
     static let fileColumns = """
@@ -40,7 +40,7 @@ enum ImportSQL {
         SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)
         """
 
-    /// Merges the staged lines in one statement. $1 tenant, $2 account, $3 upload id.
+    /// Merges the staged lines in one statement. $1 tenant, $2 account, $3 the upload's number.
     ///
     /// Events first (one per key; `ON CONFLICT DO NOTHING` keeps an existing one, whatever its
     /// source), then lines under their event's id (the new one from RETURNING, else a lookup by key).
@@ -72,10 +72,10 @@ enum ImportSQL {
             INSERT INTO event_lines (
                 tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
                 product_title, line_item_type, account_amount, product_price, tax_amount, shipping_amount, source,
-                csv_upload_id, extra)
+                csv_upload, extra)
             SELECT $1, $2, s.role, s.receipt, s.ttype, s.tms, s.item_no,
                 coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)),
-                s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3, s.extra::jsonb
+                s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3::int8, s.extra::jsonb
             FROM csv_stage s
             LEFT JOIN new_events n ON n.key = s.ekey
             ON CONFLICT (tenant_id, event_id, item_no) DO NOTHING
@@ -88,7 +88,7 @@ enum ImportSQL {
             -- hash join over all the tenant's events (it did, on a generic plan: 60 ms a chunk and growing).
             CROSS JOIN LATERAL (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey LIMIT 1) old
             CROSS JOIN LATERAL (
-                SELECT el.event_id, el.item_no, el.source, el.csv_upload_id, el.csv_confirmed_at FROM event_lines el
+                SELECT el.event_id, el.item_no, el.source, el.csv_upload, el.csv_confirmed_at FROM event_lines el
                 WHERE el.tenant_id = $1 AND el.event_id = old.id AND el.item_no = s.item_no LIMIT 1
             ) x
             WHERE s.ekey NOT IN (SELECT key FROM new_events)
@@ -125,7 +125,7 @@ enum ImportSQL {
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM inserted),
-            (SELECT count(*) FROM existing WHERE source = 'csv' AND csv_upload_id = $3),
+            (SELECT count(*) FROM existing WHERE source = 'csv' AND csv_upload = $3::int8),
             (SELECT count(*) FROM existing WHERE source = 'ipn'),
             (SELECT count(*) FROM confirmed_lines) + (SELECT count(*) FROM confirmed_events)
                 + (SELECT count(*) FROM grown)

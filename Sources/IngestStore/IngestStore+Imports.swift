@@ -62,7 +62,7 @@ extension IngestStore {
     ) async throws -> CSVChunkResult {
         try await self.run("importing a CSV chunk") { connection in
             try connection.transaction { tx in
-                let (progress, cursor) = try Self.lockFile(
+                let (uploadNumber, progress, cursor) = try Self.lockFile(
                     tx, tenant: tenant, uploadID: uploadID, account: account, timeZone: timeZone, fileName: fileName
                 )
                 let end = offset + Int64(data.count)
@@ -96,7 +96,7 @@ extension IngestStore {
                         try writer.write(raw: CSVStageBuffer.trailer)
                     }
                     let merged = try tx.execute(
-                        cached: ImportSQL.merge, [.text(tenant), .text(account), .text(uploadID)]
+                        cached: ImportSQL.merge, [.text(tenant), .text(account), .init(uploadNumber)]
                     )
                     counts.inserted = merged.int64(row: 0, column: 0) ?? 0
                     counts.inImport += merged.int64(row: 0, column: 1) ?? 0
@@ -171,11 +171,13 @@ extension IngestStore {
 
     private static func lockFile(
         _ tx: PGConnection, tenant: String, uploadID: String, account: String, timeZone: String, fileName: String
-    ) throws -> (CSVFileProgress, CSVFileCursor) {
+    ) throws -> (uploadNumber: Int64, progress: CSVFileProgress, cursor: CSVFileCursor) {
         let upload = try tx.execute(
             cached: ImportSQL.lockUpload, [.text(tenant), .text(uploadID), .text(account), .text(timeZone)]
         )
-        guard upload.rowCount == 1, let storedAccount = upload[0, 0], let storedZone = upload[0, 1] else {
+        guard upload.rowCount == 1, let storedAccount = upload[0, 0], let storedZone = upload[0, 1],
+            let uploadNumber = upload.int64(row: 0, column: 2)
+        else {
             throw IngestStoreError(code: .internal, operation: "locking a CSV upload")
         }
         guard storedAccount == account, storedZone == timeZone else {
@@ -197,7 +199,7 @@ extension IngestStore {
             receivedOffset: progress.receivedOffset, tail: file.bytes(row: 0, column: 9) ?? [], header: header,
             line: file.int(row: 0, column: 11) ?? 1
         )
-        return (progress, cursor)
+        return (uploadNumber, progress, cursor)
     }
 
     static func fileProgress(_ rows: PGResult, row: Int) throws -> CSVFileProgress {

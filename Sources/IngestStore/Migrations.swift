@@ -299,6 +299,13 @@ public enum Migrations {
             DROP CONSTRAINT events_tenant_id_account_role_receipt_transaction_type_tran_key,
             ADD CONSTRAINT events_natural_key UNIQUE (tenant_id, key);
         ALTER TABLE event_lines DROP CONSTRAINT event_lines_pkey, ADD PRIMARY KEY (tenant_id, event_id, item_no);
+        -- A CSV line names its upload by a number instead of the upload id's text (often a 36-character
+        -- UUID on every line).
+        ALTER TABLE csv_uploads ADD COLUMN number bigserial NOT NULL;
+        ALTER TABLE event_lines ADD COLUMN csv_upload bigint NULL;
+        UPDATE event_lines l SET csv_upload = u.number FROM csv_uploads u
+            WHERE u.tenant_id = l.tenant_id AND u.upload_id = l.csv_upload_id;
+        ALTER TABLE event_lines DROP COLUMN csv_upload_id;
         -- The customer and tracking code as columns, whichever way the event came (a CSV event no longer
         -- carries a JSON document just for them: parsing it was a sixth of an import's database time).
         ALTER TABLE events ADD COLUMN tracking_code text, ADD COLUMN customer_first_name text,

@@ -94,7 +94,7 @@ struct ImportCSVTests {
             #expect(tracked.rowCount == 1 && tracked[0, 0] == "fb_ad12")
             let lines = try connection.execute(
                 """
-                SELECT item_no, account_amount::text, source, csv_upload_id IS NOT NULL FROM event_lines
+                SELECT item_no, account_amount::text, source, csv_upload IS NOT NULL FROM event_lines
                 WHERE tenant_id = $1 AND receipt = 'SYNTH002' AND transaction_type = 'SALE' ORDER BY item_no
                 """,
                 [.text(tenant)]
