@@ -70,10 +70,9 @@ enum ImportSQL {
             RETURNING id, key
         ), inserted AS (
             INSERT INTO event_lines (
-                tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
-                product_title, line_item_type, account_amount, product_price, tax_amount, shipping_amount, source,
-                csv_upload, extra)
-            SELECT $1, $2, s.role, s.receipt, s.ttype, s.tms, s.item_no,
+                tenant_id, item_no, event_id, product_title, line_item_type, account_amount, product_price,
+                tax_amount, shipping_amount, source, csv_upload, extra)
+            SELECT $1, s.item_no,
                 coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)),
                 s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3::int8, s.extra::jsonb
             FROM csv_stage s

@@ -299,6 +299,9 @@ public enum Migrations {
             DROP CONSTRAINT events_tenant_id_account_role_receipt_transaction_type_tran_key,
             ADD CONSTRAINT events_natural_key UNIQUE (tenant_id, key);
         ALTER TABLE event_lines DROP CONSTRAINT event_lines_pkey, ADD PRIMARY KEY (tenant_id, event_id, item_no);
+        -- A line's event says whose, which receipt, type and instant: the copies made every line a fifth wider.
+        ALTER TABLE event_lines DROP COLUMN account, DROP COLUMN role, DROP COLUMN receipt,
+            DROP COLUMN transaction_type, DROP COLUMN transaction_time_ms;
         -- A CSV line names its upload by a number instead of the upload id's text (often a 36-character
         -- UUID on every line).
         ALTER TABLE csv_uploads ADD COLUMN number bigserial NOT NULL;
@@ -406,10 +409,9 @@ public enum Migrations {
                         affiliate_payout numeric, recurring boolean)
                 ), inserted AS (
                     INSERT INTO event_lines AS el (
-                        tenant_id, account, role, receipt, transaction_type, transaction_time_ms, item_no, event_id,
-                        product_title, line_item_type, quantity, account_amount, product_price, tax_amount,
-                        shipping_amount, affiliate_payout, recurring, payment_plan, source)
-                    SELECT p_tenant, p_account, p_role, p_receipt, p_type, p_time_ms, l.item_no, o_event_id,
+                        tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount,
+                        product_price, tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
+                    SELECT p_tenant, l.item_no, o_event_id,
                         l.product_title, l.line_item_type, l.quantity, l.account_amount, l.product_price, l.tax_amount,
                         l.shipping_amount, l.affiliate_payout, l.recurring,
                         p_document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'

@@ -100,11 +100,12 @@ extension NotificationSQL {
 
     /// Line items of one receipt of the account (every role, type and instant), in key order.
     static let eventLines = """
-        SELECT event_id, transaction_type, transaction_time_ms, item_no, line_item_type, quantity,
-            account_amount::text, source, \(ms("csv_confirmed_at"))
-        FROM event_lines
-        WHERE tenant_id = $1 AND account = $2 AND receipt = $3
-        ORDER BY role, transaction_type, transaction_time_ms, item_no
+        SELECT l.event_id, e.transaction_type, e.transaction_time_ms, l.item_no, l.line_item_type, l.quantity,
+            l.account_amount::text, l.source, \(ms("l.csv_confirmed_at"))
+        FROM event_lines l
+        JOIN events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id
+        WHERE l.tenant_id = $1 AND e.account = $2 AND e.receipt = $3
+        ORDER BY e.role, e.transaction_type, e.transaction_time_ms, l.item_no
         """
 
     static let deliveryState = """

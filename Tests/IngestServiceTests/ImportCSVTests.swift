@@ -94,8 +94,9 @@ struct ImportCSVTests {
             #expect(tracked.rowCount == 1 && tracked[0, 0] == "fb_ad12")
             let lines = try connection.execute(
                 """
-                SELECT item_no, account_amount::text, source, csv_upload IS NOT NULL FROM event_lines
-                WHERE tenant_id = $1 AND receipt = 'SYNTH002' AND transaction_type = 'SALE' ORDER BY item_no
+                SELECT l.item_no, l.account_amount::text, l.source, l.csv_upload IS NOT NULL FROM event_lines l
+                JOIN events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id
+                WHERE l.tenant_id = $1 AND e.receipt = 'SYNTH002' AND e.transaction_type = 'SALE' ORDER BY l.item_no
                 """,
                 [.text(tenant)]
             )
@@ -259,8 +260,9 @@ struct ImportCSVTests {
             }
             let lines = try connection.execute(
                 """
-                SELECT count(*) FILTER (WHERE source = 'ipn' AND csv_confirmed_at IS NOT NULL), count(*) FROM event_lines
-                WHERE tenant_id = $1 AND transaction_type = 'SALE' AND receipt IN ('SYNTH001', 'SYNTH002')
+                SELECT count(*) FILTER (WHERE l.source = 'ipn' AND l.csv_confirmed_at IS NOT NULL), count(*)
+                FROM event_lines l JOIN events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id
+                WHERE l.tenant_id = $1 AND e.transaction_type = 'SALE' AND e.receipt IN ('SYNTH001', 'SYNTH002')
                 """,
                 [.text(tenant)]
             )

@@ -59,9 +59,11 @@ enum ImportSupport {
         )
         let lines = try connection.execute(
             """
-            SELECT count(*), md5(coalesce(string_agg(receipt || item_no || account_amount::text || coalesce(product_title, ''),
-                ',' ORDER BY receipt, transaction_type, transaction_time_ms, role, item_no), ''))
-            FROM event_lines WHERE tenant_id = $1
+            SELECT count(*), md5(coalesce(string_agg(e.receipt || l.item_no || l.account_amount::text
+                    || coalesce(l.product_title, ''),
+                ',' ORDER BY e.receipt, e.transaction_type, e.transaction_time_ms, e.role, l.item_no), ''))
+            FROM event_lines l JOIN events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id
+            WHERE l.tenant_id = $1
             """,
             [.text(tenant)]
         )

@@ -114,7 +114,11 @@ struct VerifyIPNTests {
             #expect(events[0, 0] == "SYNTH001" && events[0, 1] == "1")
             #expect(events[1, 0] == "SYNTH002" && events[1, 1] == "1")
             let lines = try connection.execute(
-                "SELECT count(*) FROM event_lines WHERE tenant_id = $1 AND receipt = 'SYNTH002'", [.text(tenant)]
+                """
+                SELECT count(*) FROM event_lines l JOIN events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id
+                WHERE l.tenant_id = $1 AND e.receipt = 'SYNTH002'
+                """,
+                [.text(tenant)]
             )
             #expect(lines[0, 0] == "2", "one order, two line items")
             let deliveries = try connection.execute("SELECT count(*) FROM ipn_deliveries WHERE tenant_id = $1", [.text(tenant)])

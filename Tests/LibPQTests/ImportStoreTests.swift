@@ -56,7 +56,11 @@ struct ImportStoreTests {
         let connection = try PGConnection(conninfo: schema.conninfo)
         defer { connection.close() }
         let rows = try connection.execute(
-            "SELECT receipt FROM event_lines WHERE tenant_id = $1 ORDER BY receipt", [.text(tenant)]
+            """
+            SELECT e.receipt FROM event_lines l JOIN events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id
+            WHERE l.tenant_id = $1 ORDER BY e.receipt
+            """,
+            [.text(tenant)]
         )
         return (0..<rows.rowCount).compactMap { rows[$0, 0] }
     }
