@@ -8,10 +8,22 @@ import CryptoPrimitives
 /// The store's SQL function `cbingest_event_key` computes the same value (a LibPQ test checks that
 /// they agree); the CSV import computes it here, off the database's CPU.
 public enum EventKeys {
-    /// The key of the event (every field of the natural key but the item number).
+    /// The key of the event (every field of the natural key but the item number), as UUID text.
     public static func event(
         account: String, role: String, receipt: String, transactionType: String, instantMilliseconds: Int64
     ) -> String {
+        Self.uuidText(
+            Self.eventBytes(
+                account: account, role: role, receipt: receipt, transactionType: transactionType,
+                instantMilliseconds: instantMilliseconds
+            )
+        )
+    }
+
+    /// The same key as its 16 bytes (what binary COPY sends for a uuid).
+    public static func eventBytes(
+        account: String, role: String, receipt: String, transactionType: String, instantMilliseconds: Int64
+    ) -> [UInt8] {
         var input = Array("cbingest-event-v1".utf8)
         input.reserveCapacity(96)
         for field in [account, role, receipt, transactionType, String(instantMilliseconds)] {
@@ -24,7 +36,7 @@ public enum EventKeys {
             key.append(UInt8(truncatingIfNeeded: time >> UInt64(shift)))
         }
         key.append(contentsOf: Crypto.sha256(input).prefix(8))
-        return Self.uuidText(key)
+        return key
     }
 
     /// `<byte length>:<bytes>`: no field can run into the next.

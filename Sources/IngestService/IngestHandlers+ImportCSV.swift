@@ -19,6 +19,8 @@ extension IngestHandlers {
         _ context: RPCCallContext
     ) async throws -> ImportCSVResponse {
         var upload: CSVUploadTarget?
+        // The upload's parser settings, checked once per call (the time zone is the same in every message).
+        var configuration: CSVImportConfiguration?
         var files: [CSVFileProgress] = []
         // One chunk is applied (in PostgreSQL) while the next is parsed (here): the two overlap. The
         // next chunk is parsed from the cursor the previous one will leave, which the store checks.
@@ -34,9 +36,9 @@ extension IngestHandlers {
             }
             if upload == nil {
                 upload = target
+                configuration = try Self.csvConfiguration(timeZone: target.timeZone)
             }
-            let configuration = try Self.csvConfiguration(timeZone: target.timeZone)
-            guard !request.statusOnly else { continue }
+            guard !request.statusOnly, let configuration else { continue }
             let fileName = try Self.csvFileName(request.fileName)
 
             if expectedCursors[fileName] == nil, let previous = inflight {
@@ -63,7 +65,9 @@ extension IngestHandlers {
             inflight = CSVChunkInFlight(
                 target: target, fileName: fileName, predictedNext: prestaged?.staged.next,
                 task: Task { [self] in
-                    try await self.applyCSVChunk(target, fileName: fileName, request, prestaged: prestaged)
+                    try await self.applyCSVChunk(
+                        target, fileName: fileName, request, configuration: configuration, prestaged: prestaged
+                    )
                 }
             )
         }
@@ -154,9 +158,9 @@ extension IngestHandlers {
     }
 
     private func applyCSVChunk(
-        _ target: CSVUploadTarget, fileName: String, _ request: ImportCSVRequest, prestaged: CSVPrestagedChunk?
+        _ target: CSVUploadTarget, fileName: String, _ request: ImportCSVRequest, configuration: CSVImportConfiguration,
+        prestaged: CSVPrestagedChunk?
     ) async throws -> CSVChunkResult {
-        let configuration = try Self.csvConfiguration(timeZone: target.timeZone)
         do {
             return try await self.store.applyCSVChunk(
                 tenant: target.tenant, uploadID: target.uploadID, account: target.account,
@@ -410,7 +414,7 @@ enum CSVChunkStager {
         if !transaction.extraColumns.isEmpty {
             extra = JSONValue.object(transaction.extraColumns.map { JSONMember(key: $0.name, value: .string($0.value)) }).jsonText
         }
-        let eventKey = EventKeys.event(
+        let eventKey = EventKeys.eventBytes(
             account: account, role: transaction.role, receipt: transaction.receipt,
             transactionType: transaction.transactionTypeCode, instantMilliseconds: transaction.instant.unixMilliseconds
         )

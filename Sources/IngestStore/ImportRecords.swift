@@ -152,8 +152,8 @@ public struct CSVUploadMismatch: Error, Sendable, Hashable {
 /// chunk's lines.
 public struct CSVStageRow: Sendable {
     public var line: Int
-    /// `EventKeys.event` of the row's event (the store's unique key of events).
-    public var eventKey: String
+    /// `EventKeys.eventBytes` of the row's event (the store's unique key of events).
+    public var eventKey: [UInt8]
     public var role: String
     public var receipt: String
     public var transactionType: String
@@ -191,7 +191,7 @@ public struct CSVStageRow: Sendable {
     public var customerCountry: String?
 
     public init(
-        line: Int, eventKey: String, role: String, receipt: String, transactionType: String, timeMs: Int64, itemNo: String, kind: String,
+        line: Int, eventKey: [UInt8], role: String, receipt: String, transactionType: String, timeMs: Int64, itemNo: String, kind: String,
         vendor: String?, affiliate: String?, utcOffsetMinutes: Int, currency: String?, paymentMethod: String?,
         upsellOriginalReceipt: String?, productTitle: String?, lineItemType: String?, amount: ExactDecimal,
         orderAmount: ExactDecimal?, taxAmount: ExactDecimal?, shippingAmount: ExactDecimal?, extraJSON: String?
@@ -309,30 +309,22 @@ public struct CSVStageBuffer: Sendable {
             self.null()
             return
         }
-        var utf8 = Array(value.utf8)
+        let utf8 = value.utf8
         // PostgreSQL text can't hold NUL; the CSV parser only hands on valid UTF-8, so drop it.
-        utf8.removeAll { $0 == 0 }
+        guard !utf8.contains(0) else {
+            let kept = utf8.filter { $0 != 0 }
+            self.int32(Int32(kept.count))
+            self.bytes.append(contentsOf: kept)
+            return
+        }
         self.int32(Int32(utf8.count))
         self.bytes.append(contentsOf: utf8)
     }
 
-    /// `8-4-4-4-12` hex text (`EventKeys`) as the 16 bytes of the uuid.
-    private mutating func uuid(_ text: String) {
-        var nibbles: [UInt8] = []
-        nibbles.reserveCapacity(32)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibbles.append(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibbles.append(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibbles.append(byte - UInt8(ascii: "A") + 10)
-            default: continue
-            }
-        }
-        precondition(nibbles.count == 32, "an event key is 32 hex digits")
+    private mutating func uuid(_ bytes: [UInt8]) {
+        precondition(bytes.count == 16, "an event key is 16 bytes")
         self.int32(16)
-        for index in stride(from: 0, to: 32, by: 2) {
-            self.bytes.append(nibbles[index] << 4 | nibbles[index + 1])
-        }
+        self.bytes.append(contentsOf: bytes)
     }
 
     /// PostgreSQL's binary numeric: digit count, weight (of the first base-10000 digit), sign,

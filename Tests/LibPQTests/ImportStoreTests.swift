@@ -37,7 +37,7 @@ struct ImportStoreTests {
         let timeMs: Int64 = 1_709_676_207_000
         var row = CSVStageRow(
             line: line,
-            eventKey: EventKeys.event(
+            eventKey: EventKeys.eventBytes(
                 account: Self.account, role: "VENDOR", receipt: receipt, transactionType: "SALE",
                 instantMilliseconds: timeMs
             ),
@@ -162,7 +162,13 @@ struct ImportStoreTests {
             }
             #expect(rows[0, 1] == "tab\there, \"quote\", back\\slash,\nnewline, Björk ✓")
             #expect(rows[1, 1] == nil && rows[1, 2] == "0.50" && rows[0, 2] == nil)
-            #expect(rows[3, 3] == Self.row(receipt: "R3", line: 3).eventKey)
+            #expect(
+                rows[3, 3]
+                    == EventKeys.event(
+                        account: Self.account, role: "VENDOR", receipt: "R3", transactionType: "SALE",
+                        instantMilliseconds: 1_709_676_207_000
+                    )
+            )
             #expect(rows.int64(row: 3, column: 4) == 1_709_676_207_000 && rows[3, 5] == "-480" && rows[3, 6] == "t")
             #expect(rows[2, 7] == "ana@example.es" && rows[2, 8] == "ES" && rows[2, 9] == nil && rows[3, 7] == nil)
         }
