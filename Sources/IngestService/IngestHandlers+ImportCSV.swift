@@ -306,11 +306,16 @@ extension RPCError {
 
 /// Parses one chunk of a file from its stored cursor into staging rows for the store.
 enum CSVChunkStager {
+    /// An event's store key (`EventKeys.eventBytes`) as two words: the rows of a chunk are grouped by
+    /// the same key that makes events unique in the store, hashed without going through strings.
     private struct EventKey: Hashable {
-        var role: String
-        var receipt: String
-        var type: String
-        var ms: Int64
+        var high: UInt64
+        var low: UInt64
+
+        init(_ bytes: [UInt8]) {
+            self.high = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+            self.low = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+        }
     }
 
     static func stage(
@@ -367,11 +372,8 @@ enum CSVChunkStager {
                 staged.duplicatesInChunk += 1
                 continue
             }
-            let key = EventKey(
-                role: transaction.role, receipt: transaction.receipt, type: transaction.transactionTypeCode,
-                ms: transaction.instant.unixMilliseconds
-            )
             var row = Self.row(transaction, account: account)
+            let key = EventKey(row.eventKey)
             if let first = firstOfEvent[key] {
                 rows[first].eventAccountTotal = Self.sum(rows[first].eventAccountTotal, row.amount)
                 rows[first].eventOrderTotal = Self.sum(rows[first].eventOrderTotal, row.orderAmount)
@@ -421,7 +423,7 @@ enum CSVChunkStager {
         return CSVStageRow(
             line: transaction.line, eventKey: eventKey, role: transaction.role, receipt: transaction.receipt,
             transactionType: transaction.transactionTypeCode, timeMs: transaction.instant.unixMilliseconds,
-            itemNo: transaction.itemNo, kind: "\(transaction.kind)", vendor: transaction.vendor,
+            itemNo: transaction.itemNo, kind: transaction.kind.name, vendor: transaction.vendor,
             affiliate: transaction.affiliate, utcOffsetMinutes: transaction.instant.utcOffsetMinutes,
             currency: transaction.currency, paymentMethod: transaction.paymentMethod,
             upsellOriginalReceipt: transaction.upsellOriginalReceipt, productTitle: transaction.productTitle,

@@ -328,48 +328,29 @@ public struct CSVStageBuffer: Sendable {
     }
 
     /// PostgreSQL's binary numeric: digit count, weight (of the first base-10000 digit), sign,
-    /// display scale, then the base-10000 digits. Built from the decimal text, so any size works;
-    /// the display scale is that of the text (at least 2, as `ExactDecimal.description` writes it).
+    /// display scale, then the base-10000 digits without leading or trailing zero digits. Computed
+    /// from the units and scale with integer arithmetic (through the decimal text it was a quarter
+    /// of an import's parsing time). The display scale is at least 2, as `ExactDecimal.description`
+    /// writes it.
     private mutating func numeric(_ value: ExactDecimal?) {
         guard let value else {
             self.null()
             return
         }
-        var text = Array(value.description.utf8)
-        let negative = text.first == UInt8(ascii: "-")
-        if negative { text.removeFirst() }
-        let point = text.firstIndex(of: UInt8(ascii: ".")) ?? text.count
-        let integer = text[..<point].map { Int($0 - UInt8(ascii: "0")) }
-        var fraction = point < text.count ? text[(point + 1)...].map { Int($0 - UInt8(ascii: "0")) } : []
-        let displayScale = fraction.count
-        // Integer digits grouped by four from the point leftwards, fraction digits rightwards.
-        let integerPadded = Array(repeating: 0, count: (4 - integer.count % 4) % 4) + integer
-        while fraction.count % 4 != 0 { fraction.append(0) }
-        func groups(_ digits: [Int]) -> [Int16] {
-            stride(from: 0, to: digits.count, by: 4).map { start -> Int16 in
-                var group = 0
-                for digit in digits[start..<(start + 4)] {
-                    group = group * 10 + digit
-                }
-                return Int16(group)
-            }
+        let number = BinaryNumeric(value)
+        var first = 0
+        while first < number.groupCount && number.group(first) == 0 { first += 1 }
+        var last = number.groupCount - 1
+        while last >= first && number.group(last) == 0 { last -= 1 }
+        let count = last - first + 1
+        self.int32(Int32(8 + 2 * count))
+        self.int16(Int16(count))
+        self.int16(count == 0 ? 0 : Int16(number.integerGroups - 1 - first))
+        self.int16(value.units < 0 && count > 0 ? 0x4000 : 0)
+        self.int16(Int16(max(value.scale, 2)))
+        if count > 0 {
+            for index in first...last { self.int16(number.group(index)) }
         }
-        var digits = groups(integerPadded) + groups(fraction)
-        var weight = integerPadded.count / 4 - 1
-        while let first = digits.first, first == 0 {
-            digits.removeFirst()
-            weight -= 1
-        }
-        while let last = digits.last, last == 0 {
-            digits.removeLast()
-        }
-        if digits.isEmpty { weight = 0 }
-        self.int32(Int32(8 + 2 * digits.count))
-        self.int16(Int16(digits.count))
-        self.int16(Int16(weight))
-        self.int16(negative && !digits.isEmpty ? 0x4000 : 0)
-        self.int16(Int16(displayScale))
-        for digit in digits { self.int16(digit) }
     }
 
     // MARK: Big-endian integers
@@ -386,5 +367,56 @@ public struct CSVStageBuffer: Sendable {
         self.bytes.append(UInt8(truncatingIfNeeded: bits >> 16))
         self.bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
         self.bytes.append(UInt8(truncatingIfNeeded: bits))
+    }
+}
+
+/// An `ExactDecimal`'s magnitude as base-10000 digits aligned on the decimal point: first the
+/// integer part's digits (most significant first), then the fraction's, padded with zeros to a
+/// multiple of four decimal digits.
+private struct BinaryNumeric {
+    private static let powers: [UInt64] = (0...19).map { exponent in
+        (0..<exponent).reduce(UInt64(1)) { power, _ in power * 10 }
+    }
+
+    let integer: UInt64
+    let fraction: UInt64
+    let scale: Int
+    let integerGroups: Int
+    let fractionGroups: Int
+
+    init(_ value: ExactDecimal) {
+        let magnitude = value.units.magnitude
+        let scale = min(max(value.scale, 0), 19)
+        self.scale = scale
+        self.integer = magnitude / Self.powers[scale]
+        self.fraction = magnitude % Self.powers[scale]
+        var groups = 0
+        var rest = self.integer
+        while rest > 0 {
+            groups += 1
+            rest /= 10000
+        }
+        self.integerGroups = groups
+        self.fractionGroups = (scale + 3) / 4
+    }
+
+    var groupCount: Int { self.integerGroups + self.fractionGroups }
+
+    /// The base-10000 digit at `index` (0 is the most significant).
+    func group(_ index: Int) -> Int16 {
+        if index < self.integerGroups {
+            let fromRight = self.integerGroups - 1 - index
+            var rest = self.integer
+            for _ in 0..<fromRight { rest /= 10000 }
+            return Int16(rest % 10000)
+        }
+        // Fraction digits 4k+1 ... 4k+4 after the point, k = index - integerGroups.
+        let end = 4 * (index - self.integerGroups + 1)
+        if end <= self.scale {
+            return Int16(self.fraction / Self.powers[self.scale - end] % 10000)
+        }
+        let start = end - 4
+        let tail = self.fraction % Self.powers[self.scale - start]
+        return Int16(tail * Self.powers[end - self.scale])
     }
 }

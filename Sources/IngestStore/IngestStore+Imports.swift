@@ -95,9 +95,7 @@ extension IngestStore {
                         try writer.write(raw: staged.rows.bytes)
                         try writer.write(raw: CSVStageBuffer.trailer)
                     }
-                    let merged = try tx.execute(
-                        cached: ImportSQL.merge, [.text(tenant), .text(account), .init(uploadNumber)]
-                    )
+                    let merged = try Self.merge(tx, [.text(tenant), .text(account), .init(uploadNumber)])
                     counts.inserted = merged.int64(row: 0, column: 0) ?? 0
                     counts.inImport += merged.int64(row: 0, column: 1) ?? 0
                     counts.webhook = merged.int64(row: 0, column: 2) ?? 0
@@ -168,6 +166,19 @@ extension IngestStore {
     }
 
     // MARK: Internals
+
+    /// Runs `ImportSQL.merge`; should a concurrent transaction have committed one of the chunk's events
+    /// after its snapshot (a unique violation), rolls back to before it and runs
+    /// `ImportSQL.mergeConcurrent`, which takes existing rows as they are.
+    private static func merge(_ tx: PGConnection, _ parameters: [PGParameter]) throws -> PGResult {
+        try tx.execute(cached: "SAVEPOINT cbingest_merge")
+        do {
+            return try tx.execute(cached: ImportSQL.merge, parameters)
+        } catch where error.isUniqueViolation {
+            try tx.execute(cached: "ROLLBACK TO SAVEPOINT cbingest_merge")
+            return try tx.execute(cached: ImportSQL.mergeConcurrent, parameters)
+        }
+    }
 
     private static func lockFile(
         _ tx: PGConnection, tenant: String, uploadID: String, account: String, timeZone: String, fileName: String

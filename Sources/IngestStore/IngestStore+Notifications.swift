@@ -65,7 +65,7 @@ extension IngestStore {
         let parameters: [PGParameter] = [
             .text(tenant), .init(deliveryID), .text(account), .init(keyVersion), .init(notification.isTestIPN),
             .text(notification.role), .text(notification.receipt), .text(notification.transactionType),
-            .init(notification.transactionTime.unixMilliseconds), .text("\(kind)"), .text(notification.vendor),
+            .init(notification.transactionTime.unixMilliseconds), .text(kind.name), .text(notification.vendor),
             Self.optional(notification.affiliate), .init(notification.transactionTime.utcOffsetMinutes),
             .text(notification.transactionTime.text), Self.optional(notification.currency),
             Self.signed(notification.totalAccountAmount, kind), Self.signed(notification.totalOrderAmount, kind),

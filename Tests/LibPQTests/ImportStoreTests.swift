@@ -207,6 +207,53 @@ struct ImportStoreTests {
     }
 }
 
+extension ImportStoreTests {
+    @Test("an event another transaction commits while a chunk is merged is counted once, as already present")
+    func eventCommittedDuringTheMergeIsNotStoredTwice() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        // Another writer (a webhook notification, say) holds R2's event and line, not yet committed.
+        let other = try PGConnection(conninfo: schema.conninfo)
+        defer { other.close() }
+        let key = EventKeys.event(
+            account: Self.account, role: "VENDOR", receipt: "R2", transactionType: "SALE",
+            instantMilliseconds: 1_709_676_207_000
+        )
+        try other.execute("BEGIN")
+        try other.execute(
+            """
+            WITH e AS (
+                INSERT INTO events (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, source)
+                VALUES ('t1', $1::uuid, $2, 'VENDOR', 'R2', 'SALE', 1709676207000, 'sale', 'ipn') RETURNING id
+            )
+            INSERT INTO event_lines (tenant_id, item_no, event_id, source) SELECT 't1', '1', id, 'ipn' FROM e
+            """,
+            [.text(key), .text(Self.account)]
+        )
+        let applying = Task { try await Self.apply(store, offset: 0, "R1\nR2\nR3\n", last: true) }
+        // The chunk's merge inserts R2's event plainly and so waits for the other transaction.
+        let watcher = try PGConnection(conninfo: schema.conninfo)
+        defer { watcher.close() }
+        var waited = false
+        for _ in 0..<200 where !waited {
+            let rows = try watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH new_events%'"
+            )
+            waited = rows.int(row: 0, column: 0) == 1
+            if !waited { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        #expect(waited, "the merge never waited for the other transaction's event")
+        try other.execute("COMMIT")
+
+        let result = try await applying.value
+        #expect(result.disposition == .applied)
+        #expect(result.progress.inserted == 2 && result.progress.alreadyFromWebhook == 1)
+        #expect(result.progress.alreadyPresent == 0 && result.progress.duplicatesInImport == 0)
+        #expect(try Self.receipts(schema, tenant: "t1") == ["R1", "R2", "R3"])
+    }
+}
+
 /// How many times the store asked the test to parse.
 final class ParseCounter: Sendable {
     let count = Mutex(0)
