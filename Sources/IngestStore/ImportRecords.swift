@@ -82,7 +82,7 @@ public struct CSVFileCursor: Sendable, Hashable {
     }
 }
 
-/// One chunk, parsed by the caller: the rows to merge (in COPY text form), the rejections, and the
+/// One chunk, parsed by the caller: the rows to merge (in COPY binary form), the rejections, and the
 /// cursor to store for the next chunk.
 public struct CSVStagedChunk: Sendable {
     public var rows = CSVStageBuffer()
@@ -147,9 +147,8 @@ public struct CSVUploadMismatch: Error, Sendable, Hashable {
     public var timeZone: String
 }
 
-/// One line item of the staging table, as `ImportSQL.createStage` lays it out. The event fields are
-/// read from the first line of each event (`eventFirst`), which carries the event's totals over the
-/// chunk's lines.
+/// One line item to stage (see `CSVStageBuffer`). The event fields are read from the first line of
+/// each event (`eventFirst`), which carries the event's totals over the chunk's lines.
 public struct CSVStageRow: Sendable {
     public var line: Int
     /// `EventKeys.eventBytes` of the row's event (the store's unique key of events).
@@ -222,40 +221,42 @@ public struct CSVStageRow: Sendable {
 }
 
 /// Staging rows in COPY's binary format (no escaping, no text-to-type conversion in the database),
-/// built without intermediate strings. Column order and types = `ImportSQL.createStage`.
+/// built without intermediate strings: every line for `csv_stage_lines`, and the event of each first
+/// line of an event for `csv_stage_events` (two narrow tables: one wide table with the event's columns
+/// empty on most lines cost a third more to COPY). Column order and types = `ImportSQL.createStageLines`
+/// and `ImportSQL.createStageEvents`.
 public struct CSVStageBuffer: Sendable {
-    /// The header, then one tuple per row; `trailer` ends the data.
-    public private(set) var bytes: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
-    public private(set) var count = 0
+    private static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
 
-    static let columnCount: Int16 = 35
+    /// The header, then one tuple per line; `trailer` ends the data.
+    public private(set) var lineBytes: [UInt8] = Self.header
+    /// The header, then one tuple per event; `trailer` ends the data.
+    public private(set) var eventBytes: [UInt8] = Self.header
+    /// Lines staged.
+    public private(set) var count = 0
+    /// Events staged.
+    public private(set) var eventCount = 0
+    /// Where the field writers append: the lines or the events.
+    private var target = Target.lines
+
+    private enum Target {
+        case lines, events
+    }
+
+    static let lineColumns: Int16 = 10
+    static let eventColumns: Int16 = 25
 
     public init() {}
 
-    /// The end-of-data marker that follows `bytes`.
+    /// The end-of-data marker that follows `lineBytes` and `eventBytes`.
     public static let trailer: [UInt8] = [0xFF, 0xFF]
 
-    /// What COPY reads: the rows and the end-of-data marker (a copy; the store writes the two parts).
-    public var copyData: [UInt8] {
-        self.bytes + Self.trailer
-    }
-
     public mutating func append(_ row: CSVStageRow) {
-        self.int16(Self.columnCount)
+        self.target = .lines
+        self.int16(Self.lineColumns)
         self.int8(Int64(row.line))
         self.uuid(row.eventKey)
-        self.text(row.role)
-        self.text(row.receipt)
-        self.text(row.transactionType)
-        self.int8(row.timeMs)
         self.text(row.itemNo)
-        self.text(row.kind)
-        self.text(row.vendor)
-        self.text(row.affiliate)
-        self.int32Field(Int32(clamping: row.utcOffsetMinutes))
-        self.text(row.currency)
-        self.text(row.paymentMethod)
-        self.text(row.upsellOriginalReceipt)
         self.text(row.productTitle)
         self.text(row.lineItemType)
         self.numeric(row.amount)
@@ -263,7 +264,22 @@ public struct CSVStageBuffer: Sendable {
         self.numeric(row.taxAmount)
         self.numeric(row.shippingAmount)
         self.text(row.extraJSON)
-        self.bool(row.eventFirst)
+        self.count += 1
+        guard row.eventFirst else { return }
+        self.target = .events
+        self.int16(Self.eventColumns)
+        self.uuid(row.eventKey)
+        self.text(row.role)
+        self.text(row.receipt)
+        self.text(row.transactionType)
+        self.int8(row.timeMs)
+        self.text(row.kind)
+        self.text(row.vendor)
+        self.text(row.affiliate)
+        self.int32Field(Int32(clamping: row.utcOffsetMinutes))
+        self.text(row.currency)
+        self.text(row.paymentMethod)
+        self.text(row.upsellOriginalReceipt)
         self.numeric(row.eventAccountTotal)
         self.numeric(row.eventOrderTotal)
         self.numeric(row.eventTaxTotal)
@@ -277,7 +293,21 @@ public struct CSVStageBuffer: Sendable {
         self.text(row.customerState)
         self.text(row.customerPostalCode)
         self.text(row.customerCountry)
-        self.count += 1
+        self.eventCount += 1
+    }
+
+    private mutating func write(_ byte: UInt8) {
+        switch self.target {
+        case .lines: self.lineBytes.append(byte)
+        case .events: self.eventBytes.append(byte)
+        }
+    }
+
+    private mutating func write(_ bytes: some Sequence<UInt8>) {
+        switch self.target {
+        case .lines: self.lineBytes.append(contentsOf: bytes)
+        case .events: self.eventBytes.append(contentsOf: bytes)
+        }
     }
 
     // MARK: Fields (a 4-byte length, -1 for NULL, then the value)
@@ -290,7 +320,7 @@ public struct CSVStageBuffer: Sendable {
         self.int32(8)
         let bits = UInt64(bitPattern: value)
         for shift in stride(from: 56, through: 0, by: -8) {
-            self.bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+            self.write(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
         }
     }
 
@@ -301,7 +331,7 @@ public struct CSVStageBuffer: Sendable {
 
     private mutating func bool(_ value: Bool) {
         self.int32(1)
-        self.bytes.append(value ? 1 : 0)
+        self.write(value ? 1 : 0)
     }
 
     private mutating func text(_ value: String?) {
@@ -314,17 +344,17 @@ public struct CSVStageBuffer: Sendable {
         guard !utf8.contains(0) else {
             let kept = utf8.filter { $0 != 0 }
             self.int32(Int32(kept.count))
-            self.bytes.append(contentsOf: kept)
+            self.write(kept)
             return
         }
         self.int32(Int32(utf8.count))
-        self.bytes.append(contentsOf: utf8)
+        self.write(utf8)
     }
 
     private mutating func uuid(_ bytes: [UInt8]) {
         precondition(bytes.count == 16, "an event key is 16 bytes")
         self.int32(16)
-        self.bytes.append(contentsOf: bytes)
+        self.write(bytes)
     }
 
     /// PostgreSQL's binary numeric: digit count, weight (of the first base-10000 digit), sign,
@@ -357,16 +387,16 @@ public struct CSVStageBuffer: Sendable {
 
     private mutating func int16(_ value: Int16) {
         let bits = UInt16(bitPattern: value)
-        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
-        self.bytes.append(UInt8(truncatingIfNeeded: bits))
+        self.write(UInt8(truncatingIfNeeded: bits >> 8))
+        self.write(UInt8(truncatingIfNeeded: bits))
     }
 
     private mutating func int32(_ value: Int32) {
         let bits = UInt32(bitPattern: value)
-        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 24))
-        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 16))
-        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
-        self.bytes.append(UInt8(truncatingIfNeeded: bits))
+        self.write(UInt8(truncatingIfNeeded: bits >> 24))
+        self.write(UInt8(truncatingIfNeeded: bits >> 16))
+        self.write(UInt8(truncatingIfNeeded: bits >> 8))
+        self.write(UInt8(truncatingIfNeeded: bits))
     }
 }
 

@@ -21,21 +21,27 @@ enum ImportSQL {
         RETURNING \(fileColumns), f.tail, f.header::text, f.resume_line
         """
 
-    /// The staging table: created once per connection, emptied at every commit (dropping and creating
-    /// it in every chunk cost the catalog work and file unlinks of a whole table per chunk). Column
-    /// order = `CSVStageBuffer.append`.
-    static let createStage = """
-        CREATE TEMP TABLE IF NOT EXISTS csv_stage (
-            line int8, ekey uuid, role text, receipt text, ttype text, tms int8, item_no text, kind text, vendor text,
-            affiliate text, utc_offset int4, currency text, payment_method text, upsell text, product_title text,
-            line_item_type text, amount numeric, order_amount numeric, tax numeric, shipping numeric, extra text,
-            ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric, ev_shipping numeric, tracking_code text,
-            first_name text, last_name text, full_name text, email text, city text, state text, postal_code text,
-            country text
+    /// The staging tables: created once per connection, emptied at every commit (dropping and creating
+    /// them in every chunk cost the catalog work and file unlinks of whole tables per chunk). Column
+    /// order = `CSVStageBuffer.append`. Every line of the chunk, and the event of each first line.
+    static let createStageLines = """
+        CREATE TEMP TABLE IF NOT EXISTS csv_stage_lines (
+            line int8, ekey uuid, item_no text, product_title text, line_item_type text, amount numeric,
+            order_amount numeric, tax numeric, shipping numeric, extra text
         ) ON COMMIT DELETE ROWS
         """
 
-    static let copyStage = "COPY csv_stage FROM STDIN (FORMAT binary)"
+    static let createStageEvents = """
+        CREATE TEMP TABLE IF NOT EXISTS csv_stage_events (
+            ekey uuid, role text, receipt text, ttype text, tms int8, kind text, vendor text, affiliate text,
+            utc_offset int4, currency text, payment_method text, upsell text, ev_account numeric, ev_order numeric,
+            ev_tax numeric, ev_shipping numeric, tracking_code text, first_name text, last_name text, full_name text,
+            email text, city text, state text, postal_code text, country text
+        ) ON COMMIT DELETE ROWS
+        """
+
+    static let copyStageLines = "COPY csv_stage_lines FROM STDIN (FORMAT binary)"
+    static let copyStageEvents = "COPY csv_stage_events FROM STDIN (FORMAT binary)"
 
     /// For the chunk's transaction (see `IngestStore.applyCSVChunk`).
     static let mergeSettings = """
@@ -65,10 +71,10 @@ enum ImportSQL {
             SELECT $1, ekey, $2, role, receipt, ttype, tms, kind, vendor, affiliate, utc_offset, currency, ev_account,
                 ev_order, ev_tax, ev_shipping, payment_method, upsell, 'csv', tracking_code, first_name, last_name,
                 full_name, email, city, state, postal_code, country
-            FROM csv_stage s
+            FROM csv_stage_events s
             -- A scalar subquery, not NOT EXISTS: an anti-join may be planned as a hash join over all
             -- the tenant's events, in every chunk (a first import's statistics say there are none).
-            WHERE ev_first AND (SELECT true FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey LIMIT 1) IS NULL
+            WHERE (SELECT true FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey LIMIT 1) IS NULL
             RETURNING id, key
         ), new_lines AS (
             INSERT INTO event_lines (
@@ -76,7 +82,7 @@ enum ImportSQL {
                 tax_amount, shipping_amount, source, csv_upload, extra)
             SELECT $1, s.item_no, n.id, s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax,
                 s.shipping, 'csv', $3::int8, s.extra::jsonb
-            FROM csv_stage s
+            FROM csv_stage_lines s
             JOIN new_events n ON n.key = s.ekey
             RETURNING 1
         ), old_lines AS (
@@ -85,12 +91,12 @@ enum ImportSQL {
                 tax_amount, shipping_amount, source, csv_upload, extra)
             SELECT $1, s.item_no, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey),
                 s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3::int8, s.extra::jsonb
-            FROM csv_stage s
+            FROM csv_stage_lines s
             WHERE s.ekey NOT IN (SELECT key FROM new_events)
             ON CONFLICT (tenant_id, event_id, item_no) DO NOTHING
             RETURNING event_id, item_no, account_amount, product_price, tax_amount, shipping_amount
         ), existing AS MATERIALIZED (
-            SELECT x.* FROM csv_stage s
+            SELECT x.* FROM csv_stage_lines s
             CROSS JOIN LATERAL (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey LIMIT 1) old
             CROSS JOIN LATERAL (
                 SELECT el.event_id, el.item_no, el.source, el.csv_upload, el.csv_confirmed_at FROM event_lines el
@@ -163,7 +169,7 @@ enum ImportSQL {
             SELECT $1, ekey, $2, role, receipt, ttype, tms, kind, vendor, affiliate, utc_offset, currency, ev_account,
                 ev_order, ev_tax, ev_shipping, payment_method, upsell, 'csv', tracking_code, first_name, last_name,
                 full_name, email, city, state, postal_code, country
-            FROM csv_stage WHERE ev_first
+            FROM csv_stage_events
             ON CONFLICT (tenant_id, key) DO NOTHING
             RETURNING id, key
         ), inserted AS (
@@ -173,14 +179,14 @@ enum ImportSQL {
             SELECT $1, s.item_no,
                 coalesce(n.id, (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey)),
                 s.product_title, s.line_item_type, s.amount, s.order_amount, s.tax, s.shipping, 'csv', $3::int8, s.extra::jsonb
-            FROM csv_stage s
+            FROM csv_stage_lines s
             LEFT JOIN new_events n ON n.key = s.ekey
             ON CONFLICT (tenant_id, event_id, item_no) DO NOTHING
             RETURNING event_id, item_no, account_amount, product_price, tax_amount, shipping_amount
         ), existing AS MATERIALIZED (
             -- Only a line of an event that existed before can exist already (a new event has no lines);
             -- the statement's snapshot shows none of the lines it inserts.
-            SELECT x.* FROM csv_stage s
+            SELECT x.* FROM csv_stage_lines s
             -- LIMIT keeps each lookup a subquery of its own: without it the planner may flatten it into a
             -- hash join over all the tenant's events (it did, on a generic plan: 60 ms a chunk and growing).
             CROSS JOIN LATERAL (SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.key = s.ekey LIMIT 1) old

@@ -16,7 +16,7 @@ extension IngestStore {
     /// - otherwise calls `stage` with the stored cursor and the chunk's new bytes (on the pool's
     ///   thread, inside the transaction: it parses, and throws to refuse the file) unless `prestaged`
     ///   was parsed from that same cursor and covers exactly these bytes, then COPYs the
-    ///   staged rows into a temporary table, merges them into `events`/`event_lines` in one
+    ///   staged lines and events into two temporary tables, merges them into `events`/`event_lines` in one
     ///   statement (`ImportSQL.merge`), stores rejections (at most `storedRejectionsPerUpload` per
     ///   upload) and the new cursor and counts, and commits.
     ///
@@ -90,9 +90,14 @@ extension IngestStore {
                     // statistics of this tenant, which a first import outgrows within minutes (a
                     // "one row" tenant made the updates scan all its events, 200 ms a chunk).
                     try tx.execute(ImportSQL.mergeSettings)
-                    try tx.execute(ImportSQL.createStage)
-                    try tx.copyIn(ImportSQL.copyStage) { writer in
-                        try writer.write(raw: staged.rows.bytes)
+                    try tx.execute(ImportSQL.createStageLines)
+                    try tx.execute(ImportSQL.createStageEvents)
+                    try tx.copyIn(ImportSQL.copyStageLines) { writer in
+                        try writer.write(raw: staged.rows.lineBytes)
+                        try writer.write(raw: CSVStageBuffer.trailer)
+                    }
+                    try tx.copyIn(ImportSQL.copyStageEvents) { writer in
+                        try writer.write(raw: staged.rows.eventBytes)
                         try writer.write(raw: CSVStageBuffer.trailer)
                     }
                     let merged = try Self.merge(tx, [.text(tenant), .text(account), .init(uploadNumber)])

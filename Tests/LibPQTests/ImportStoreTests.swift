@@ -137,23 +137,34 @@ struct ImportStoreTests {
         try connection.transaction { tx in
             try tx.execute(
                 """
-                CREATE TEMP TABLE stage_check (
-                    line int8, ekey uuid, role text, receipt text, ttype text, tms int8, item_no text, kind text,
-                    vendor text, affiliate text, utc_offset int4, currency text, payment_method text, upsell text,
-                    product_title text, line_item_type text, amount numeric, order_amount numeric, tax numeric,
-                    shipping numeric, extra text, ev_first bool, ev_account numeric, ev_order numeric, ev_tax numeric,
-                    ev_shipping numeric, tracking_code text, first_name text, last_name text, full_name text,
-                    email text, city text, state text, postal_code text, country text
+                CREATE TEMP TABLE lines_check (
+                    line int8, ekey uuid, item_no text, product_title text, line_item_type text, amount numeric,
+                    order_amount numeric, tax numeric, shipping numeric, extra text
                 ) ON COMMIT DROP
                 """
             )
-            try tx.copyIn("COPY stage_check FROM STDIN (FORMAT binary)") { writer in
-                try writer.write(raw: buffer.copyData)
+            try tx.execute(
+                """
+                CREATE TEMP TABLE events_check (
+                    ekey uuid, role text, receipt text, ttype text, tms int8, kind text, vendor text, affiliate text,
+                    utc_offset int4, currency text, payment_method text, upsell text, ev_account numeric,
+                    ev_order numeric, ev_tax numeric, ev_shipping numeric, tracking_code text, first_name text,
+                    last_name text, full_name text, email text, city text, state text, postal_code text, country text
+                ) ON COMMIT DROP
+                """
+            )
+            try tx.copyIn("COPY lines_check FROM STDIN (FORMAT binary)") { writer in
+                try writer.write(raw: buffer.lineBytes + CSVStageBuffer.trailer)
             }
+            try tx.copyIn("COPY events_check FROM STDIN (FORMAT binary)") { writer in
+                try writer.write(raw: buffer.eventBytes + CSVStageBuffer.trailer)
+            }
+            #expect(buffer.count == amounts.count && buffer.eventCount == amounts.count)
             let rows = try tx.execute(
                 """
-                SELECT amount::text, product_title, tax::text, ekey::text, tms, utc_offset, ev_first, email, country, city
-                FROM stage_check ORDER BY line
+                SELECT l.amount::text, l.product_title, l.tax::text, l.ekey::text, e.tms, e.utc_offset,
+                    e.ekey IS NOT NULL, e.email, e.country, e.city
+                FROM lines_check l LEFT JOIN events_check e ON e.ekey = l.ekey ORDER BY l.line
                 """
             )
             #expect(rows.rowCount == amounts.count)
