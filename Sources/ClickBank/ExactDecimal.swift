@@ -9,6 +9,7 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     public var scale: Int
 
     public init(units: Int64, scale: Int) {
+        precondition((0...18).contains(scale), "an ExactDecimal's scale is 0...18")
         self.units = units
         self.scale = scale
     }

@@ -375,10 +375,23 @@ enum CSVChunkStager {
             var row = Self.row(transaction, account: account)
             let key = EventKey(row.eventKey)
             if let first = firstOfEvent[key] {
-                rows[first].eventAccountTotal = Self.sum(rows[first].eventAccountTotal, row.amount)
-                rows[first].eventOrderTotal = Self.sum(rows[first].eventOrderTotal, row.orderAmount)
-                rows[first].eventTaxTotal = Self.sum(rows[first].eventTaxTotal, row.taxAmount)
-                rows[first].eventShippingTotal = Self.sum(rows[first].eventShippingTotal, row.shippingAmount)
+                // An event's totals are exact sums of its lines: a line that would overflow them is
+                // rejected rather than leaving a wrong total.
+                guard let account = Self.sum(rows[first].eventAccountTotal, row.amount),
+                    let order = Self.sum(rows[first].eventOrderTotal, row.orderAmount),
+                    let tax = Self.sum(rows[first].eventTaxTotal, row.taxAmount),
+                    let shipping = Self.sum(rows[first].eventShippingTotal, row.shippingAmount)
+                else {
+                    seen.remove(transaction.identity)
+                    staged.rejections.append(
+                        (line: transaction.line, reason: "amounts too large: the order's totals would exceed what can be stored exactly")
+                    )
+                    continue
+                }
+                rows[first].eventAccountTotal = account
+                rows[first].eventOrderTotal = order
+                rows[first].eventTaxTotal = tax
+                rows[first].eventShippingTotal = shipping
             } else {
                 firstOfEvent[key] = rows.count
                 row.eventFirst = true
@@ -405,10 +418,12 @@ enum CSVChunkStager {
         return staged
     }
 
-    private static func sum(_ total: ExactDecimal?, _ value: ExactDecimal?) -> ExactDecimal? {
-        guard let value else { return total }
-        guard let total else { return value }
-        return total.adding(value)
+    /// A total plus a line's amount, either possibly absent; `.some(nil)` when both are absent, `nil`
+    /// when the sum overflows.
+    private static func sum(_ total: ExactDecimal?, _ value: ExactDecimal?) -> ExactDecimal?? {
+        guard let value else { return .some(total) }
+        guard let total else { return .some(value) }
+        return total.adding(value).map { .some($0) }
     }
 
     private static func row(_ transaction: CSVTransaction, account: String) -> CSVStageRow {

@@ -329,11 +329,6 @@ public struct CSVStageBuffer: Sendable {
         self.int32(value)
     }
 
-    private mutating func bool(_ value: Bool) {
-        self.int32(1)
-        self.write(value ? 1 : 0)
-    }
-
     private mutating func text(_ value: String?) {
         guard let value else {
             self.null()
@@ -404,7 +399,7 @@ public struct CSVStageBuffer: Sendable {
 /// integer part's digits (most significant first), then the fraction's, padded with zeros to a
 /// multiple of four decimal digits.
 private struct BinaryNumeric {
-    private static let powers: [UInt64] = (0...19).map { exponent in
+    private static let powers: [UInt64] = (0...18).map { exponent in
         (0..<exponent).reduce(UInt64(1)) { power, _ in power * 10 }
     }
 
@@ -415,8 +410,11 @@ private struct BinaryNumeric {
     let fractionGroups: Int
 
     init(_ value: ExactDecimal) {
+        // ExactDecimal's scale is 0...18 (parsing and arithmetic keep it there); beyond that the
+        // powers of ten below would overflow.
+        precondition((0...18).contains(value.scale), "an ExactDecimal's scale is 0...18")
         let magnitude = value.units.magnitude
-        let scale = min(max(value.scale, 0), 19)
+        let scale = value.scale
         self.scale = scale
         self.integer = magnitude / Self.powers[scale]
         self.fraction = magnitude % Self.powers[scale]

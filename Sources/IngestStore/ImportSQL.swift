@@ -55,11 +55,13 @@ enum ImportSQL {
     /// `INSERT ... ON CONFLICT` costs about 2 µs more per row than a plain insert (measured on both
     /// tables: it probes the index, inserts speculatively, then confirms). Here events are inserted
     /// plainly when the statement's snapshot has no event with their key, and so are the lines of
-    /// those new events (the chunk holds each line key once, and a new event has no lines yet). Only
+    /// those new events (a new event has no lines yet, and the parser stages each line once). Only
     /// the lines of events that existed before go through `ON CONFLICT`. The unique indexes still
-    /// decide: should another transaction commit one of these events after the snapshot, the plain
-    /// insert fails with a unique violation (23505), and the caller rolls back to a savepoint and
-    /// runs `mergeConcurrent` instead, whose snapshot then sees that event.
+    /// decide: should another transaction commit one of these events after the snapshot (or should
+    /// two staged lines end up with one key after all, say item numbers that differ only by a NUL,
+    /// which text can't hold), the plain insert fails with a unique violation (23505), and the
+    /// caller rolls back to a savepoint and runs `mergeConcurrent` instead, whose snapshot then sees
+    /// that event and which counts the second line as a duplicate.
     static let merge = """
         WITH new_events AS (
             INSERT INTO events (

@@ -15,10 +15,11 @@ extension IngestStore {
     /// - a chunk that starts after them: throws `CSVOffsetGap` with the offset to resend from;
     /// - otherwise calls `stage` with the stored cursor and the chunk's new bytes (on the pool's
     ///   thread, inside the transaction: it parses, and throws to refuse the file) unless `prestaged`
-    ///   was parsed from that same cursor and covers exactly these bytes, then COPYs the
-    ///   staged lines and events into two temporary tables, merges them into `events`/`event_lines` in one
-    ///   statement (`ImportSQL.merge`), stores rejections (at most `storedRejectionsPerUpload` per
-    ///   upload) and the new cursor and counts, and commits.
+    ///   was parsed from that same cursor and covers exactly these bytes, then COPYs the staged
+    ///   lines and events into two temporary tables, merges them into `events`/`event_lines` in one
+    ///   statement (`ImportSQL.merge`, or `ImportSQL.mergeConcurrent` after a unique violation),
+    ///   stores rejections (at most `storedRejectionsPerUpload` per upload) and the new cursor and
+    ///   counts, and commits.
     ///
     /// Throws `CSVUploadMismatch` if the upload id was used with another account or time zone.
     public func applyCSVChunk(
@@ -39,8 +40,9 @@ extension IngestStore {
                 offset: offset, data: data, lastChunk: lastChunk, prestaged: prestaged, stage: stage
             )
         } catch let error as IngestStoreError where (error.underlying as? PGError)?.sqlState == "23502" {
-            // A line without its event: another import committed the event after this statement's
-            // snapshot (see ImportSQL.merge). Nothing of the chunk is stored; a retry finds the event.
+            // A line without its event: another import committed the event after the snapshot of
+            // `ImportSQL.mergeConcurrent` (the fallback after a unique violation). Nothing of the
+            // chunk is stored; a retry finds the event.
             throw IngestStoreError(
                 code: .unavailable, operation: "importing a CSV chunk next to a concurrent import of the same rows",
                 underlying: error.underlying

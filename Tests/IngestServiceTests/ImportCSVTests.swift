@@ -313,6 +313,34 @@ struct ImportCSVTests {
         }
     }
 
+    @Test func aLineThatWouldOverflowItsOrdersTotalsIsRejected() async throws {
+        try await withService { service in
+            let tenant = ServiceTestDatabase.uniqueTenant()
+            let header = String(
+                decoding: try ImportSupport.vector(Self.vendorFile), as: UTF8.self
+            ).split(separator: "\n")[0]
+            // Two lines of one order whose account amounts (9e16 each) fit exactly but whose sum doesn't.
+            let row = "2024-03-05,14:03:27,BIG001,SALE,Vendor,synthvend,,ITEM,Guide,ORIGINAL,VISA,USD,1.00,"
+                + "90000000000000000.00,0.00,0.00,,,,,,,US,,"
+            let text = [String(header), row.replacingOccurrences(of: "ITEM", with: "1"),
+                row.replacingOccurrences(of: "ITEM", with: "2"), ""].joined(separator: "\n")
+            let summary = try await service.client.importCSV(
+                tenantID: tenant, account: "synthvend", files: [.bytes(Array(text.utf8), name: "big.csv")]
+            )
+            #expect(summary.rowsRead == 2 && summary.inserted == 1 && summary.rejected == 1)
+            #expect(summary.rejections.map(\.line) == [3])
+            #expect(summary.rejections.first?.reason.contains("too large") == true)
+            let stored = try ImportSupport.stored(tenant: tenant)
+            #expect(stored.lines == 1)
+            let connection = try ServiceTestDatabase.connect()
+            defer { connection.close() }
+            let total = try connection.execute(
+                "SELECT total_account_amount::text FROM events WHERE tenant_id = $1", [.text(tenant)]
+            )
+            #expect(total.rowCount == 1 && total[0, 0] == "90000000000000000.00")
+        }
+    }
+
     @Test func uploadIdCannotChangeAccount() async throws {
         try await withService { service in
             let tenant = ServiceTestDatabase.uniqueTenant()

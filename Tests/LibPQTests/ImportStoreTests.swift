@@ -242,14 +242,20 @@ extension ImportStoreTests {
             """,
             [.text(key), .text(Self.account)]
         )
+        let otherPID = try #require(try other.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
         let applying = Task { try await Self.apply(store, offset: 0, "R1\nR2\nR3\n", last: true) }
-        // The chunk's merge inserts R2's event plainly and so waits for the other transaction.
+        // The chunk's merge inserts R2's event plainly and so waits for the other transaction (other
+        // tests run in parallel: only a merge blocked by this one counts).
         let watcher = try PGConnection(conninfo: schema.conninfo)
         defer { watcher.close() }
         var waited = false
         for _ in 0..<200 where !waited {
             let rows = try watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH new_events%'"
+                """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE $1::int4 = ANY (pg_blocking_pids(pid)) AND query LIKE 'WITH new_events%'
+                """,
+                [.init(otherPID)]
             )
             waited = rows.int(row: 0, column: 0) == 1
             if !waited { try await Task.sleep(for: .milliseconds(25)) }
