@@ -25,27 +25,29 @@ extension IngestStore {
     public func recordDelivery(
         tokenHash: [UInt8], receivedAtMs: Int64, contentType: String, body: [UInt8]
     ) async throws -> StoredDeliveryWithSecrets? {
-        try await self.run("storing a notification delivery") { connection in
-            let rows = try connection.execute(
-                cached: NotificationSQL.insertDeliveryByToken,
-                [.bytes(tokenHash), .init(receivedAtMs), .text(contentType), .bytes(body)]
-            )
-            guard rows.rowCount > 0 else { return nil }
-            guard let tenant = rows[0, 0], let account = rows[0, 1], let id = rows.int64(row: 0, column: 2) else {
-                throw IngestStoreError(code: .internal, operation: "decoding a delivery row")
-            }
-            var secrets: [SealedSecret] = []
-            for row in 0..<rows.rowCount {
-                guard let version = rows.int(row: row, column: 3) else { continue }  // no secret stored
-                guard let masterKeyID = rows[row, 4], let sealed = rows.bytes(row: row, column: 5) else {
-                    throw IngestStoreError(code: .internal, operation: "decoding a secret row")
-                }
-                secrets.append(
-                    SealedSecret(version: version, masterKeyID: masterKeyID, sealed: sealed, validUntilMs: rows.int64(row: row, column: 6))
-                )
-            }
-            return StoredDeliveryWithSecrets(tenant: tenant, account: account, deliveryID: id, secrets: secrets)
+        // Concurrent deliveries share one transaction and one disk flush (`StoreBatcher`).
+        try await self.batched(
+            "storing a notification delivery", self.deliveryBatcher,
+            [.bytes(tokenHash), .init(receivedAtMs), .text(contentType), .bytes(body)]
+        )
+    }
+
+    static func decodeDelivery(_ rows: PGResult) throws -> StoredDeliveryWithSecrets? {
+        guard rows.rowCount > 0 else { return nil }
+        guard let tenant = rows[0, 0], let account = rows[0, 1], let id = rows.int64(row: 0, column: 2) else {
+            throw IngestStoreError(code: .internal, operation: "decoding a delivery row")
         }
+        var secrets: [SealedSecret] = []
+        for row in 0..<rows.rowCount {
+            guard let version = rows.int(row: row, column: 3) else { continue }  // no secret stored
+            guard let masterKeyID = rows[row, 4], let sealed = rows.bytes(row: row, column: 5) else {
+                throw IngestStoreError(code: .internal, operation: "decoding a secret row")
+            }
+            secrets.append(
+                SealedSecret(version: version, masterKeyID: masterKeyID, sealed: sealed, validUntilMs: rows.int64(row: row, column: 6))
+            )
+        }
+        return StoredDeliveryWithSecrets(tenant: tenant, account: account, deliveryID: id, secrets: secrets)
     }
 
     /// Records a verified notification as one event with its line items, identified by the natural key
@@ -81,15 +83,35 @@ extension IngestStore {
                 )
             ),
         ]
-        return try await self.run("recording a verified notification") { connection in
-            let rows = try connection.execute(cached: NotificationSQL.recordVerified, parameters)
+        // Concurrent recordings share one transaction (`StoreBatcher`).
+        let row = try await self.batched(
+            "recording a verified notification", self.verifiedBatcher,
+            VerifiedRecording(deliveryID: deliveryID, parameters: parameters)
+        )
+        return RecordedNotification(
+            eventID: row.eventID, duplicate: row.duplicate, isTest: notification.isTestIPN, linesInserted: row.linesInserted
+        )
+    }
+
+    /// The parameters of one `cbingest_record_verified` call, and its delivery.
+    struct VerifiedRecording: Sendable {
+        var deliveryID: Int64
+        var parameters: [PGParameter]
+    }
+
+    /// One row of `cbingest_record_verified`.
+    struct RecordedRow: Sendable {
+        var eventID: Int64?
+        var duplicate: Bool
+        var linesInserted: Int
+
+        init(_ rows: PGResult) throws {
             guard rows.rowCount == 1, let duplicate = rows.bool(row: 0, column: 1) else {
                 throw IngestStoreError(code: .internal, operation: "recording a verified notification")
             }
-            return RecordedNotification(
-                eventID: rows.int64(row: 0, column: 0), duplicate: duplicate, isTest: notification.isTestIPN,
-                linesInserted: rows.int(row: 0, column: 2) ?? 0
-            )
+            self.eventID = rows.int64(row: 0, column: 0)
+            self.duplicate = duplicate
+            self.linesInserted = rows.int(row: 0, column: 2) ?? 0
         }
     }
 

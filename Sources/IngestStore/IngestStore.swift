@@ -11,10 +11,28 @@ public import LibPQ
 /// A failed write is always thrown, as an `IngestStoreError` whose code says what kind of failure it was.
 public final class IngestStore: Sendable {
     private let pool: PGPool
+    /// Group commit of webhook deliveries and of their verified outcomes (IngestStore+Notifications.swift).
+    let deliveryBatcher: StoreBatcher<[PGParameter], StoredDeliveryWithSecrets?>
+    let verifiedBatcher: StoreBatcher<VerifiedRecording, RecordedRow>
 
     /// Wraps an existing pool; call `migrate()` before first use unless something else did.
     public init(pool: PGPool) {
         self.pool = pool
+        self.deliveryBatcher = StoreBatcher(
+            pool: pool,
+            write: StoreBatcher.statement(
+                NotificationSQL.insertDeliveryByToken, parameters: { $0 }, decode: Self.decodeDelivery
+            )
+        )
+        self.verifiedBatcher = StoreBatcher(
+            pool: pool,
+            write: StoreBatcher.statement(
+                // Each recording bumps one of the endpoint's counter rows (shard = delivery id % 16):
+                // in shard order, two batches never wait for each other's counters in a cycle.
+                NotificationSQL.recordVerified, parameters: \.parameters, lockOrder: { Int($0.deliveryID % 16) },
+                decode: RecordedRow.init
+            )
+        )
     }
 
     /// Opens a pool to `conninfo`, checks that the database is reachable and applies pending migrations.
@@ -264,6 +282,17 @@ public final class IngestStore: Sendable {
     ) async throws -> T {
         do {
             return try await self.pool.withConnection(body)
+        } catch let error as PGError {
+            throw IngestStoreError(code: Self.code(for: error), operation: operation, underlying: error)
+        }
+    }
+
+    /// Runs one call through a batcher and turns database errors into `IngestStoreError`, as `run` does.
+    func batched<Input: Sendable, Output: Sendable>(
+        _ operation: String, _ batcher: StoreBatcher<Input, Output>, _ input: Input
+    ) async throws -> Output {
+        do {
+            return try await batcher.submit(input)
         } catch let error as PGError {
             throw IngestStoreError(code: Self.code(for: error), operation: operation, underlying: error)
         }

@@ -181,11 +181,20 @@ public final class PGConnection: @unchecked Sendable {
     /// parameters are declared `bytea`, all others are inferred by the server from context.
     @discardableResult
     public func execute(cached sql: String, _ parameters: [PGParameter] = []) throws(PGError) -> PGResult {
+        guard let name = try self.preparedName(for: sql, parameters) else {
+            return try self.execute(sql, parameters)
+        }
+        return try self.executePrepared(name: name, parameters)
+    }
+
+    /// The name `sql` is prepared under on this connection, preparing it now if it is new (with the
+    /// parameter types of `execute(cached:)`); nil once the per-connection limit is reached.
+    func preparedName(for sql: String, _ parameters: [PGParameter]) throws(PGError) -> String? {
         if let name = self.preparedStatements[sql] {
-            return try self.executePrepared(name: name, parameters)
+            return name
         }
         guard self.preparedStatements.count < Self.preparedStatementLimit else {
-            return try self.execute(sql, parameters)
+            return nil
         }
         let name = "cbingest_\(self.preparedStatements.count + 1)"
         let types: [UInt32] = parameters.map { parameter in
@@ -196,7 +205,7 @@ public final class PGConnection: @unchecked Sendable {
         }
         try self.prepare(name: name, sql: sql, types: types)
         self.preparedStatements[sql] = name
-        return try self.executePrepared(name: name, parameters)
+        return name
     }
 
     /// The number of statements `execute(cached:)` has prepared on this connection.
@@ -285,7 +294,7 @@ public final class PGConnection: @unchecked Sendable {
     }
 
     /// Copies every value out of `result` (before the caller's `PQclear`).
-    private static func copyResult(_ result: OpaquePointer) -> PGResult {
+    static func copyResult(_ result: OpaquePointer) -> PGResult {
         let rowCount = Int(PQntuples(result))
         let columnCount = Int(PQnfields(result))
         var columns = [String]()
@@ -348,6 +357,29 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
+    /// Throws for a value libpq can't carry: text with a NUL (libpq takes text as C strings, so a NUL
+    /// would silently truncate it) or more bytes than a length can say.
+    static func check(_ parameter: PGParameter, index: Int) throws(PGError) {
+        switch parameter {
+        case .null:
+            return
+        case .text(let text):
+            guard !text.utf8.contains(0) else {
+                throw PGError(
+                    kind: .invalidParameter,
+                    operation: "binding parameter $\(index + 1)",
+                    serverMessage: "text parameters cannot contain NUL characters"
+                )
+            }
+        case .bytes(let bytes):
+            guard bytes.count <= Int32.max else {
+                throw PGError(
+                    kind: .invalidParameter, operation: "binding parameter $\(index + 1)", serverMessage: "value too large"
+                )
+            }
+        }
+    }
+
     /// Lays out parameters for libpq: one contiguous buffer holding every value (text NUL-terminated), and
     /// arrays of pointers into it, all valid only inside `body`.
     static func withParameters(
@@ -377,14 +409,7 @@ public final class PGConnection: @unchecked Sendable {
                 formats.append(0)
             case .text(let text):
                 let utf8 = text.utf8
-                // libpq takes text parameters as C strings: a NUL would silently truncate the value.
-                guard !utf8.contains(0) else {
-                    throw PGError(
-                        kind: .invalidParameter,
-                        operation: "binding parameter $\(index + 1)",
-                        serverMessage: "text parameters cannot contain NUL characters"
-                    )
-                }
+                try Self.check(parameter, index: index)
                 offsets.append(storage.count)
                 storage.append(contentsOf: utf8)
                 storage.append(0)
@@ -392,13 +417,7 @@ public final class PGConnection: @unchecked Sendable {
                 lengths.append(0)
                 formats.append(0)
             case .bytes(let bytes):
-                guard bytes.count <= Int32.max else {
-                    throw PGError(
-                        kind: .invalidParameter,
-                        operation: "binding parameter $\(index + 1)",
-                        serverMessage: "value too large"
-                    )
-                }
+                try Self.check(parameter, index: index)
                 offsets.append(storage.count)
                 storage.append(contentsOf: bytes)
                 types.append(Self.byteaOID)

@@ -194,6 +194,51 @@ struct NotificationStoreTests {
         await store.shutdown()
     }
 
+    @Test func concurrentDeliveriesAreEachStoredOnceAndABadOneFailsAlone() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 4)
+        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        // Fifty at once go in a few group commits; the one whose content type can't be stored (a NUL)
+        // fails alone, and none of the others is lost or stored twice.
+        let outcomes = await withTaskGroup(of: (Int, Result<StoredDeliveryWithSecrets?, any Error>).self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    let contentType = index == 17 ? "text/plain\u{0}" : "application/json"
+                    do {
+                        let delivery = try await store.recordDelivery(
+                            tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: contentType, body: Array("body \(index)".utf8)
+                        )
+                        return (index, .success(delivery))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Result<StoredDeliveryWithSecrets?, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 50)
+        let failure = try #require(outcomes[17].flatMap { result -> (any Error)? in
+            if case .failure(let error) = result { return error }
+            return nil
+        })
+        #expect((failure as? IngestStoreError)?.code == .invalidArgument)
+        let stored = outcomes.compactMap { index, result -> (Int, Int64)? in
+            guard case .success(let delivery?) = result else { return nil }
+            return (index, delivery.deliveryID)
+        }
+        #expect(stored.count == 49 && Set(stored.map { $0.1 }).count == 49)
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        let rows = try connection.execute("SELECT id, convert_from(body, 'UTF8') FROM ipn_deliveries ORDER BY id")
+        #expect(rows.rowCount == 49)
+        let bodies = Dictionary(uniqueKeysWithValues: (0..<rows.rowCount).map { (rows.int64(row: $0, column: 0) ?? 0, rows[$0, 1] ?? "") })
+        for (index, id) in stored {
+            #expect(bodies[id] == "body \(index)")
+        }
+        await store.shutdown()
+    }
+
     @Test func moneyOutIsStoredNegativeWhateverTheSignSent() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
