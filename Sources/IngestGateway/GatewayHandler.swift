@@ -157,6 +157,8 @@ final class GatewayHandler: ChannelInboundHandler {
                 request.body = bytes
                 request.contentType = contentType
                 request.receivedAtMs = receivedAtMs
+                // The answer to ClickBank needs only the verdict.
+                request.omitNotification = true
                 _ = try await client.verifyIPN(request, timeout: timeout)
                 return (.ok, "OK\n")
             } onError: { error in

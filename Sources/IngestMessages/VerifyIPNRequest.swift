@@ -13,12 +13,14 @@ public struct VerifyIPNRequest: WireMessage {
     public var contentType: String = ""
     /// When the gateway received the body (Unix ms); 0 = now.
     public var receivedAtMs: Int64 = 0
+    /// Leave `notification` out of the response (for callers that only need the verdict).
+    public var omitNotification: Bool = false
 
     public init() {}
 
     public init(
         token: String = "", tenantId: String = "", account: String = "", body: [UInt8] = [], contentType: String = "",
-        receivedAtMs: Int64 = 0
+        receivedAtMs: Int64 = 0, omitNotification: Bool = false
     ) {
         self.token = token
         self.tenantId = tenantId
@@ -26,6 +28,7 @@ public struct VerifyIPNRequest: WireMessage {
         self.body = body
         self.contentType = contentType
         self.receivedAtMs = receivedAtMs
+        self.omitNotification = omitNotification
     }
 }
 
@@ -47,6 +50,7 @@ extension VerifyIPNRequest: CBackedMessage {
         self.body = swiftBytes(message.body)
         self.contentType = swiftString(message.content_type)
         self.receivedAtMs = message.received_at_ms
+        self.omitNotification = message.omit_notification != 0
     }
 
     func fill(_ message: inout CMessage, _ arena: inout Arena) {
@@ -56,6 +60,7 @@ extension VerifyIPNRequest: CBackedMessage {
         arena.bytes(self.body, into: &message.body)
         message.content_type = arena.string(self.contentType)
         message.received_at_ms = self.receivedAtMs
+        message.omit_notification = self.omitNotification ? 1 : 0
     }
 
     func withBorrowedBytes<R>(_ message: UnsafeMutablePointer<CMessage>, _ body: () -> R) -> R {

@@ -2392,7 +2392,7 @@ const ProtobufCMessageDescriptor clickbank__ingest__v1__notification__descriptor
   (ProtobufCMessageInit) clickbank__ingest__v1__notification__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clickbank__ingest__v1__verify_ipnrequest__field_descriptors[6] =
+static const ProtobufCFieldDescriptor clickbank__ingest__v1__verify_ipnrequest__field_descriptors[7] =
 {
   {
     "token",
@@ -2466,11 +2466,24 @@ static const ProtobufCFieldDescriptor clickbank__ingest__v1__verify_ipnrequest__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "omit_notification",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Clickbank__Ingest__V1__VerifyIPNRequest, omit_notification),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clickbank__ingest__v1__verify_ipnrequest__field_indices_by_name[] = {
   2,   /* field[2] = account */
   3,   /* field[3] = body */
   4,   /* field[4] = content_type */
+  6,   /* field[6] = omit_notification */
   5,   /* field[5] = received_at_ms */
   1,   /* field[1] = tenant_id */
   0,   /* field[0] = token */
@@ -2478,7 +2491,7 @@ static const unsigned clickbank__ingest__v1__verify_ipnrequest__field_indices_by
 static const ProtobufCIntRange clickbank__ingest__v1__verify_ipnrequest__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor clickbank__ingest__v1__verify_ipnrequest__descriptor =
 {
@@ -2488,7 +2501,7 @@ const ProtobufCMessageDescriptor clickbank__ingest__v1__verify_ipnrequest__descr
   "Clickbank__Ingest__V1__VerifyIPNRequest",
   "clickbank.ingest.v1",
   sizeof(Clickbank__Ingest__V1__VerifyIPNRequest),
-  6,
+  7,
   clickbank__ingest__v1__verify_ipnrequest__field_descriptors,
   clickbank__ingest__v1__verify_ipnrequest__field_indices_by_name,
   1,  clickbank__ingest__v1__verify_ipnrequest__number_ranges,

@@ -56,7 +56,8 @@ extension IngestHandlers {
         logger[metadataKey: "delivery_id"] = "\(deliveryID)"
         return try await self.process(
             Delivery(id: deliveryID, body: request.body, contentType: request.contentType),
-            tenant: tenant, account: account, secrets: secrets, recordFailure: true, logger: logger
+            tenant: tenant, account: account, secrets: secrets, recordFailure: true,
+            includeNotification: !request.omitNotification, logger: logger
         )
     }
 
@@ -70,7 +71,7 @@ extension IngestHandlers {
     /// re-verifying a delivery that already counts as rejected.
     func process(
         _ delivery: Delivery, tenant: String, account: String, secrets knownSecrets: [SealedSecret]? = nil,
-        recordFailure: Bool, logger: Logger
+        recordFailure: Bool, includeNotification: Bool = true, logger: Logger
     ) async throws -> VerifyIPNResponse {
         var response = VerifyIPNResponse()
         response.deliveryId = delivery.id
@@ -116,7 +117,9 @@ extension IngestHandlers {
                 response.keyVersion = UInt32(secret.version)
                 response.duplicate = recorded.duplicate
                 response.test = recorded.isTest
-                response.notification = NotificationMessage.make(from: notification)
+                if includeNotification {
+                    response.notification = NotificationMessage.make(from: notification)
+                }
                 self.metrics.countNotification(outcome: recorded.isTest ? "test" : (recorded.duplicate ? "duplicate" : "new"))
                 logger.info(
                     "notification verified",

@@ -60,7 +60,7 @@ enum Samples {
     static let verifyIPNRequest = VerifyIPNRequest(
         token: "tok_abc", tenantId: "t-100", account: "acme",
         body: Array(#"{"notification":"x","iv":"y"}"#.utf8) + [0, 255],
-        contentType: "application/json; charset=utf-8", receivedAtMs: 1_700_000_000_999)
+        contentType: "application/json; charset=utf-8", receivedAtMs: 1_700_000_000_999, omitNotification: true)
 
     static let verifyIPNResponse = VerifyIPNResponse(
         verified: true, failure: .vendorMismatch, failureDetail: "vendor \(unicode)", duplicate: true,

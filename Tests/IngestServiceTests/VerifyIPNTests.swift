@@ -143,6 +143,29 @@ struct VerifyIPNTests {
         }
     }
 
+    @Test func omitNotificationLeavesOnlyTheNormalisedNotificationOut() async throws {
+        try await withService { service in
+            let (tenant, token) = try await Self.endpoint(service, account: "synthvend", secret: "SYNTHKEY0000TEST")
+            let vector = IPNVector.named("v7_sale_vendor")
+            var request = VerifyIPNRequest()
+            request.token = token
+            request.body = vector.body
+            request.contentType = vector.contentType
+            request.omitNotification = true
+            let lean = try await service.client.verifyIPN(request)
+            #expect(lean.verified && !lean.duplicate && lean.keyVersion == 1 && lean.deliveryId > 0)
+            #expect(lean.notification == nil)
+            // Recorded all the same; the same body again, asking for the notification, gets it.
+            let full = try await Self.verify(service, token: token, vector)
+            #expect(full.verified && full.duplicate)
+            #expect(full.notification?.receipt.isEmpty == false)
+            let events = try ServiceTestDatabase.connect().execute(
+                "SELECT count(*) FROM events WHERE tenant_id = $1", [.text(tenant)]
+            )
+            #expect(events[0, 0] == "1")
+        }
+    }
+
     @Test func testIPNMarksTheEndpointVerifiedWithoutASale() async throws {
         try await withService { service in
             let vector = IPNVector.named("v7_test_button")

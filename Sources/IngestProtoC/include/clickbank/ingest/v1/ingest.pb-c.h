@@ -355,10 +355,15 @@ struct  Clickbank__Ingest__V1__VerifyIPNRequest
    * When the gateway received the body (Unix ms); 0 = now.
    */
   int64_t received_at_ms;
+  /*
+   * Leave `notification` out of the response (the verdict and every other field stay): for callers
+   * that only need the verdict, such as the HTTP gateway. Decoding is the same either way.
+   */
+  protobuf_c_boolean omit_notification;
 };
 #define CLICKBANK__INGEST__V1__VERIFY_IPNREQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clickbank__ingest__v1__verify_ipnrequest__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Clickbank__Ingest__V1__VerifyIPNResponse
