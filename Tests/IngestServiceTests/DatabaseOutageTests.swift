@@ -1,3 +1,4 @@
+import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestGateway
@@ -53,11 +54,11 @@ struct DatabaseOutageTests {
             let (tenant, token) = try await VerifyIPNTests.endpoint(service, account: "synthvend", secret: "SYNTHKEY0000TEST")
             let url = "\(base)/clickbank/ipn/\(token)"
 
-            let before = try await GatewayTests.send("POST", url, body: IPNVector.named("v7_sale_vendor").body, contentType: "application/json")
+            let before = try await GatewayTests.send("POST", url, body: try IPNVector.named("v7_sale_vendor").body, contentType: "application/json")
             #expect(before.0 == 200)
 
             try await Self.pg(["stop", directory])
-            let during = try await GatewayTests.send("POST", url, body: IPNVector.named("v7_upsell").body, contentType: "application/json")
+            let during = try await GatewayTests.send("POST", url, body: try IPNVector.named("v7_upsell").body, contentType: "application/json")
             #expect(during.0 == 503, "nothing could be stored, so ClickBank must retry")
             #expect(try await GatewayTests.send("GET", "\(base)/readyz").0 == 503)
 
@@ -65,7 +66,7 @@ struct DatabaseOutageTests {
             // ClickBank's retry; the pool reconnects by itself (allow one failed attempt per stale connection).
             var status = 0
             for _ in 0..<10 where status != 200 {
-                status = try await GatewayTests.send("POST", url, body: IPNVector.named("v7_upsell").body, contentType: "application/json").0
+                status = try await GatewayTests.send("POST", url, body: try IPNVector.named("v7_upsell").body, contentType: "application/json").0
             }
             #expect(status == 200)
             let state = try await service.client.getWebhookURL(tenantID: tenant, account: "synthvend")

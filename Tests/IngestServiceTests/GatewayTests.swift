@@ -1,3 +1,4 @@
+import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestGateway
@@ -74,7 +75,7 @@ struct GatewayTests {
     @Test func httpErrorsForUnknownTokenWrongMethodAndOversizedBody() async throws {
         try await Self.withGateway { $0.maxBodyBytes = 8192 } _: { running in
             let (_, token) = try await VerifyIPNTests.endpoint(running.service, account: "synthvend", secret: "SYNTHKEY0000TEST")
-            let body = IPNVector.named("v7_sale_vendor").body
+            let body = try IPNVector.named("v7_sale_vendor").body
             #expect(try await Self.send("POST", "\(running.base)/clickbank/ipn/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", body: body).0 == 404)
             #expect(try await Self.send("GET", "\(running.base)/clickbank/ipn/\(token)").0 == 405)
             #expect(try await Self.send("POST", "\(running.base)/elsewhere", body: body).0 == 404)
@@ -95,7 +96,7 @@ struct GatewayTests {
             let (_, token) = try await VerifyIPNTests.endpoint(running.service, account: "synthvend", secret: "SYNTHKEY0000TEST")
             await running.service.application.shutdown()  // the RPC service goes away
             let (status, _) = try await Self.send(
-                "POST", "\(running.base)/clickbank/ipn/\(token)", body: IPNVector.named("v7_sale_vendor").body,
+                "POST", "\(running.base)/clickbank/ipn/\(token)", body: try IPNVector.named("v7_sale_vendor").body,
                 contentType: "application/json"
             )
             #expect(status == 503)

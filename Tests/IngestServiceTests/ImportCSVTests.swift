@@ -1,3 +1,4 @@
+import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestService
@@ -233,10 +234,10 @@ struct ImportCSVTests {
     @Test func rowsFromWebhooksAreConfirmedNotDuplicated() async throws {
         try await withService { service in
             let (tenant, token) = try await VerifyIPNTests.endpoint(
-                service, account: "synthvend", secret: IPNVector.named("v7_sale_vendor").secretKey
+                service, account: "synthvend", secret: try IPNVector.named("v7_sale_vendor").secretKey
             )
             for name in ["v7_sale_vendor", "v7_sale_cart_bump"] {
-                let response = try await VerifyIPNTests.verify(service, token: token, IPNVector.named(name))
+                let response = try await VerifyIPNTests.verify(service, token: token, try IPNVector.named(name))
                 #expect(response.verified)
             }
             let summary = try await service.client.importCSV(

@@ -1,3 +1,4 @@
+import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestGateway
@@ -31,10 +32,10 @@ struct MetricsTests {
             let base = "http://127.0.0.1:\(gateway.localAddress!.port!)"
             let (_, token) = try await VerifyIPNTests.endpoint(service, account: "synthvend", secret: "SYNTHKEY0000TEST")
             _ = try await GatewayTests.send(
-                "POST", "\(base)/clickbank/ipn/\(token)", body: IPNVector.named("v7_sale_vendor").body, contentType: "application/json"
+                "POST", "\(base)/clickbank/ipn/\(token)", body: try IPNVector.named("v7_sale_vendor").body, contentType: "application/json"
             )
             _ = try await GatewayTests.send(
-                "POST", "\(base)/clickbank/ipn/\(token)", body: IPNVector.named("neg_tampered_last_block").body, contentType: "application/json"
+                "POST", "\(base)/clickbank/ipn/\(token)", body: try IPNVector.named("neg_tampered_last_block").body, contentType: "application/json"
             )
             let csv = IPNVector.directory.deletingLastPathComponent().appendingPathComponent("csv/transactions_vendor_2024-03.csv")
             _ = try await service.client.importCSV(

@@ -1,3 +1,4 @@
+import IPNVectorSupport
 import ClickBank
 import Foundation
 import IngestClient
@@ -21,7 +22,7 @@ struct StoreErrorTests {
             ? base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
             : base + " options='-csearch_path=\(schema)'"
 
-        let vector = IPNVector.named("v7_sale_vendor")
+        let vector = try IPNVector.named("v7_sale_vendor")
         try await withService({ $0.databaseURL = conninfo }) { service in
             let tenant = ServiceTestDatabase.uniqueTenant()
             _ = try await service.client.storeSecret(tenantID: tenant, account: vector.account, secretKey: vector.secretKey)

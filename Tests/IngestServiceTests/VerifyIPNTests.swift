@@ -1,3 +1,4 @@
+import IPNVectorSupport
 import ClickBank
 import Foundation
 import IngestClient
@@ -88,8 +89,8 @@ struct VerifyIPNTests {
 
     @Test func redeliveryAndConcurrentDuplicatesMakeOneEvent() async throws {
         try await withService { service in
-            let sale = IPNVector.named("v7_sale_vendor")
-            let retry = IPNVector.named("v7_sale_vendor_retry3")
+            let sale = try IPNVector.named("v7_sale_vendor")
+            let retry = try IPNVector.named("v7_sale_vendor_retry3")
             let (tenant, token) = try await Self.endpoint(service, account: "synthvend", secret: sale.secretKey)
             let first = try await Self.verify(service, token: token, sale)
             #expect(first.verified && !first.duplicate)
@@ -97,7 +98,7 @@ struct VerifyIPNTests {
             #expect(second.verified && second.duplicate, "attemptCount 3 with a new IV is the same event")
 
             let concurrent = try await withThrowingTaskGroup(of: VerifyIPNResponse.self) { group in
-                let cart = IPNVector.named("v7_sale_cart_bump")
+                let cart = try IPNVector.named("v7_sale_cart_bump")
                 for _ in 0..<20 {
                     group.addTask { try await Self.verify(service, token: token, cart) }
                 }
@@ -131,8 +132,8 @@ struct VerifyIPNTests {
     @Test func refundIsStoredAsMoneyOut() async throws {
         try await withService { service in
             let (tenant, token) = try await Self.endpoint(service, account: "synthvend", secret: "SYNTHKEY0000TEST")
-            _ = try await Self.verify(service, token: token, IPNVector.named("v7_sale_vendor"))
-            _ = try await Self.verify(service, token: token, IPNVector.named("v7_refund"))
+            _ = try await Self.verify(service, token: token, try IPNVector.named("v7_sale_vendor"))
+            _ = try await Self.verify(service, token: token, try IPNVector.named("v7_refund"))
             let rows = try ServiceTestDatabase.connect().execute(
                 "SELECT transaction_type, total_account_amount::text FROM events WHERE tenant_id = $1 ORDER BY transaction_time_ms",
                 [.text(tenant)]
@@ -146,7 +147,7 @@ struct VerifyIPNTests {
     @Test func omitNotificationLeavesOnlyTheNormalisedNotificationOut() async throws {
         try await withService { service in
             let (tenant, token) = try await Self.endpoint(service, account: "synthvend", secret: "SYNTHKEY0000TEST")
-            let vector = IPNVector.named("v7_sale_vendor")
+            let vector = try IPNVector.named("v7_sale_vendor")
             var request = VerifyIPNRequest()
             request.token = token
             request.body = vector.body
@@ -168,7 +169,7 @@ struct VerifyIPNTests {
 
     @Test func testIPNMarksTheEndpointVerifiedWithoutASale() async throws {
         try await withService { service in
-            let vector = IPNVector.named("v7_test_button")
+            let vector = try IPNVector.named("v7_test_button")
             let (tenant, token) = try await Self.endpoint(service, account: "synthvend", secret: vector.secretKey)
             let before = try await service.client.getWebhookURL(tenantID: tenant, account: "synthvend")
             #expect(!before.testSeen)
@@ -195,7 +196,7 @@ struct VerifyIPNTests {
             _ = try await service.client.storeSecret(rotate)
 
             func body(receipt: String, key: String) throws -> IPNVector {
-                var vector = IPNVector.named("v7_sale_vendor")
+                var vector = try IPNVector.named("v7_sale_vendor")
                 let document = try Self.document(of: "v7_sale_vendor").replacingOccurrences(of: "SYNTH001", with: receipt)
                 vector.body = IPNVerifier.encryptedBody(plaintext: document, secretKey: key)
                 return vector
@@ -216,7 +217,7 @@ struct VerifyIPNTests {
     @Test func notificationsBeforeTheSecretAreKeptAndReplayedWhenItIsStored() async throws {
         try await withService { service in
             let (tenant, token) = try await Self.endpoint(service, account: "synthvend", secret: nil)
-            let early = try await Self.verify(service, token: token, IPNVector.named("v7_sale_vendor"))
+            let early = try await Self.verify(service, token: token, try IPNVector.named("v7_sale_vendor"))
             #expect(!early.verified)
             #expect(early.failure == .noSecret)
             let wrongKey = try await service.client.storeSecret(tenantID: tenant, account: "synthvend", secretKey: "WRONGKEY1")
@@ -240,7 +241,7 @@ struct VerifyIPNTests {
     @Test func notificationForAnotherAccountIsRejected() async throws {
         try await withService { service in
             let (_, token) = try await Self.endpoint(service, account: "someoneelse", secret: "SYNTHKEY0000TEST")
-            let response = try await Self.verify(service, token: token, IPNVector.named("v7_sale_vendor"))
+            let response = try await Self.verify(service, token: token, try IPNVector.named("v7_sale_vendor"))
             #expect(!response.verified)
             #expect(response.failure == .vendorMismatch)
         }
@@ -250,7 +251,7 @@ struct VerifyIPNTests {
         try await withService { service in
             var request = VerifyIPNRequest()
             request.token = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-            request.body = IPNVector.named("v7_sale_vendor").body
+            request.body = try IPNVector.named("v7_sale_vendor").body
             await expectRPCError(.notFound) { _ = try await service.client.verifyIPN(request) }
             request.token = "../../etc/passwd"
             await expectRPCError(.notFound) { _ = try await service.client.verifyIPN(request) }
@@ -285,7 +286,7 @@ struct VerifyIPNTests {
 struct RecoverySweepTests {
     @Test func deliveryStoredButNeverProcessedIsVerifiedByTheSweep() async throws {
         try await withService { service in
-            let vector = IPNVector.named("v7_upsell")
+            let vector = try IPNVector.named("v7_upsell")
             let (tenant, _) = try await VerifyIPNTests.endpoint(service, account: "synthvend", secret: vector.secretKey)
             // As if the process died right after storing the raw body, two minutes ago.
             let store = try await IngestStore.connect(conninfo: ServiceTestDatabase.conninfo!, poolSize: 1)

@@ -1,3 +1,4 @@
+import IPNVectorSupport
 import Foundation
 import IngestClient
 import Testing

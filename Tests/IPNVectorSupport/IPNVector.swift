@@ -1,30 +1,46 @@
-import Foundation
+public import Foundation
 
 /// One shared ClickBank notification test case (../shared/vectors/ipn): a request body as ClickBank
-/// sends it and the secret key it verifies with.
-struct IPNVector: CustomStringConvertible, Sendable {
-    var file: String
-    var outcome: String
-    var secretKey: String
-    var contentType: String
-    var body: [UInt8]
-    var role: String
+/// sends it, the secret key it verifies with, and the decrypted document of the positive 6.x/7.x
+/// cases. Shared by the service tests and the integration suite (which runs against a server and
+/// may find the vectors elsewhere: `CBINGEST_IT_VECTORS`).
+public struct IPNVector: CustomStringConvertible, Sendable {
+    public var file: String
+    public var outcome: String
+    public var secretKey: String
+    public var contentType: String
+    public var body: [UInt8]
+    /// The decrypted document's top-level strings and numbers (numbers as text); nil for negative
+    /// and legacy cases.
+    public var plaintext: [String: String]?
 
-    var description: String { self.file }
+    public var description: String { self.file }
 
-    var isPositive: Bool { self.outcome == "ok" || self.outcome == "cverify_valid" }
+    /// VENDOR or AFFILIATE (VENDOR when the document doesn't say).
+    public var role: String { self.plaintext?["role"] ?? "VENDOR" }
 
-    static let directory: URL = {
+    /// The ClickBank account the notification is addressed to.
+    public var account: String {
+        if self.role == "AFFILIATE", let affiliate = self.plaintext?["affiliate"] {
+            return affiliate
+        }
+        return "synthvend"
+    }
+
+    public var isPositive: Bool { self.outcome == "ok" || self.outcome == "cverify_valid" }
+
+    public static let directory: URL = {
         if let folder = ProcessInfo.processInfo.environment["CBINGEST_IT_VECTORS"], !folder.isEmpty {
             return URL(fileURLWithPath: folder)
         }
-        // Tests/IntegrationTests/IPNVector.swift -> the repository's parent holds shared/.
+        // Tests/IPNVectorSupport/IPNVector.swift -> the repository's parent holds shared/.
         return URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared/vectors/ipn")
     }()
 
-    static let all: [IPNVector] = {
+    /// Every case of the index, in its order (empty if the vectors can't be read).
+    public static let all: [IPNVector] = {
         guard
             let data = try? Data(contentsOf: Self.directory.appendingPathComponent("index.json")),
             let index = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
@@ -36,19 +52,19 @@ struct IPNVector: CustomStringConvertible, Sendable {
     }()
 
     /// The cases addressed to the vendor account `synthvend` (the affiliate's view is another account).
-    static let vendor: [IPNVector] = Self.all.filter { $0.role != "AFFILIATE" }
+    public static let vendor: [IPNVector] = Self.all.filter { $0.role != "AFFILIATE" }
 
-    static func named(_ name: String) throws -> IPNVector {
+    public static func named(_ name: String) throws -> IPNVector {
         guard let vector = Self.all.first(where: { $0.file == name + ".json" }) else {
             throw VectorMissing(name: name, directory: Self.directory.path)
         }
         return vector
     }
 
-    struct VectorMissing: Error, CustomStringConvertible {
-        var name: String
-        var directory: String
-        var description: String { "no vector \(self.name).json in \(self.directory) (set CBINGEST_IT_VECTORS)" }
+    public struct VectorMissing: Error, CustomStringConvertible {
+        public var name: String
+        public var directory: String
+        public var description: String { "no vector \(self.name).json in \(self.directory) (set CBINGEST_IT_VECTORS)" }
     }
 
     private static func load(file: String, outcome: String) -> IPNVector? {
@@ -67,18 +83,17 @@ struct IPNVector: CustomStringConvertible, Sendable {
         } else {
             return nil
         }
-        var role = "VENDOR"
+        var plaintext: [String: String]?
         if let expected = vector["expected"] as? [String: Any], let text = expected["plaintext"] as? String,
-            let document = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-            let value = document["role"] as? String
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         {
-            role = value
+            plaintext = object.compactMapValues { $0 as? String ?? ($0 as? NSNumber).map { "\($0)" } }
         }
-        return IPNVector(file: file, outcome: outcome, secretKey: key, contentType: contentType, body: body, role: role)
+        return IPNVector(file: file, outcome: outcome, secretKey: key, contentType: contentType, body: body, plaintext: plaintext)
     }
 
     /// application/x-www-form-urlencoded, every byte outside the unreserved set percent-encoded.
-    static func formEncode(_ fields: [String: String]) -> String {
+    public static func formEncode(_ fields: [String: String]) -> String {
         let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return fields.sorted { $0.key < $1.key }.map { key, value in
             "\(key.addingPercentEncoding(withAllowedCharacters: unreserved)!)=\(value.addingPercentEncoding(withAllowedCharacters: unreserved)!)"
