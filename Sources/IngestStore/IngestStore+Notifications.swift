@@ -64,6 +64,10 @@ extension IngestStore {
         deliveryID: Int64, tenant: String, account: String, notification: ClickBankNotification, keyVersion: Int
     ) async throws -> RecordedNotification {
         let kind = notification.kind
+        let eventKey = EventKeys.event(
+            account: account, role: notification.role, receipt: notification.receipt,
+            transactionType: notification.transactionType, instantMilliseconds: notification.transactionTime.unixMilliseconds
+        )
         let parameters: [PGParameter] = [
             .text(tenant), .init(deliveryID), .text(account), .init(keyVersion), .init(notification.isTestIPN),
             .text(notification.role), .text(notification.receipt), .text(notification.transactionType),
@@ -74,29 +78,53 @@ extension IngestStore {
             Self.signed(notification.totalTaxAmount, kind), Self.signed(notification.totalShippingAmount, kind),
             Self.optional(notification.paymentMethod), Self.optional(notification.upsell?.originalReceipt),
             .init(notification.attemptCount), .text(notification.version), .text(notification.documentJSON),
-            .text(Self.linesJSON(notification)),
-            .text(
-                EventKeys.event(
-                    account: account, role: notification.role, receipt: notification.receipt,
-                    transactionType: notification.transactionType,
-                    instantMilliseconds: notification.transactionTime.unixMilliseconds
-                )
-            ),
+            .text(Self.linesJSON(notification)), .text(eventKey),
         ]
         // Concurrent recordings share one transaction (`StoreBatcher`).
         let row = try await self.batched(
             "recording a verified notification", self.verifiedBatcher,
-            VerifiedRecording(deliveryID: deliveryID, parameters: parameters)
+            VerifiedRecording(tenant: tenant, account: account, deliveryID: deliveryID, eventKey: eventKey, parameters: parameters)
         )
         return RecordedNotification(
             eventID: row.eventID, duplicate: row.duplicate, isTest: notification.isTestIPN, linesInserted: row.linesInserted
         )
     }
 
-    /// The parameters of one `cbingest_record_verified` call, and its delivery.
+    /// The parameters of one `cbingest_record_verified` call, its event key, and the endpoint
+    /// counter row it bumps.
     struct VerifiedRecording: Sendable {
+        var tenant: String
+        var account: String
         var deliveryID: Int64
+        var eventKey: String
         var parameters: [PGParameter]
+
+        /// `NotificationSQL.lockCounters` for these recordings: their distinct counter rows (shard =
+        /// delivery id % 16, as the function computes it) in (tenant, account, shard) order.
+        static func lockCounters(_ recordings: [VerifiedRecording]) -> PGStatement {
+            struct CounterRow: Hashable, Comparable {
+                var tenant: String
+                var account: String
+                var shard: Int64
+
+                static func < (lhs: CounterRow, rhs: CounterRow) -> Bool {
+                    (lhs.tenant, lhs.account, lhs.shard) < (rhs.tenant, rhs.account, rhs.shard)
+                }
+            }
+            let rows = Set(recordings.map { CounterRow(tenant: $0.tenant, account: $0.account, shard: $0.deliveryID % 16) })
+                .sorted()
+            let json = JSONValue.array(
+                rows.enumerated().map { index, row in
+                    .object([
+                        JSONMember(key: "n", value: .number(String(index))),
+                        JSONMember(key: "t", value: .string(row.tenant)),
+                        JSONMember(key: "a", value: .string(row.account)),
+                        JSONMember(key: "s", value: .number(String(row.shard))),
+                    ])
+                }
+            ).jsonText
+            return PGStatement(NotificationSQL.lockCounters, [.text(json)])
+        }
     }
 
     /// One row of `cbingest_record_verified`.

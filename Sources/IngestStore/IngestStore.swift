@@ -27,9 +27,14 @@ public final class IngestStore: Sendable {
         self.verifiedBatcher = StoreBatcher(
             pool: pool,
             write: StoreBatcher.statement(
-                // Each recording bumps one of the endpoint's counter rows (shard = delivery id % 16):
-                // in shard order, two batches never wait for each other's counters in a cycle.
-                NotificationSQL.recordVerified, parameters: \.parameters, lockOrder: { Int($0.deliveryID % 16) },
+                // Each recording bumps one of its endpoint's counter rows, which every batch of that
+                // endpoint touches too: the prologue locks a batch's counter rows first, in one global
+                // order, and the recordings then run in event key order, so two batches never wait for
+                // each other in a cycle. (A batch and a CSV chunk holding the same events in crossing
+                // order still can: rare, detected by PostgreSQL, and the batch is then written again
+                // one recording at a time.)
+                NotificationSQL.recordVerified, parameters: \.parameters, lockOrder: \.eventKey,
+                prologue: VerifiedRecording.lockCounters,
                 decode: RecordedRow.init
             )
         )

@@ -44,6 +44,18 @@ enum NotificationSQL {
             test_seen_at = CASE WHEN $6::bool THEN greatest(c.test_seen_at, EXCLUDED.test_seen_at) ELSE c.test_seen_at END
         """
 
+    /// Locks the endpoint counter rows a batch of recordings will bump (creating missing ones at
+    /// zero), in the order given, before any recording runs: every transaction then takes counter
+    /// rows first and in one global order, then events in key order, so concurrent batches can't
+    /// wait for each other in a cycle. $1: JSON array of {n, t (tenant), a (account), s (shard)},
+    /// distinct, sorted.
+    static let lockCounters = """
+        INSERT INTO endpoint_counters AS c (tenant_id, account, shard, accepted, rejected)
+        SELECT x.t, x.a, x.s, 0, 0 FROM jsonb_to_recordset($1::jsonb) AS x(n int, t text, a text, s int2)
+        ORDER BY x.n
+        ON CONFLICT (tenant_id, account, shard) DO UPDATE SET accepted = c.accepted
+        """
+
     /// The VerifyIPN hot path in one round trip and one durable commit: resolve the token, keep the
     /// raw body, and read the secrets that may verify it (current first). No row: unknown token.
     static let insertDeliveryByToken = """

@@ -6,10 +6,12 @@ import Synchronization
 /// pool job in one transaction (`PGConnection.executeBatch`), so they share its round trip, its
 /// commit and its disk flush. Alone, a call is written at once, as it would be without batching.
 ///
-/// At most `maxWriters` batches run at a time, each on its own pool connection, so the work of one
-/// overlaps the disk flush of the other. A writer keeps taking batches until no call is waiting, then
-/// gives its connection back. Nothing is held only here: every call waits until its batch is
-/// committed (or failed) before it returns.
+/// At most `maxWriters` batches are written at a time, so the work of one overlaps the disk flush
+/// of another. Each batch is its own pool job: a writer hands its connection back after every
+/// batch and queues again behind the pool's other work while calls are waiting, so batching never
+/// keeps the pool from the service's other calls. Nothing is held only here: every call waits
+/// until its batch is committed (or failed) before it returns. At most `maxWaiting` calls wait;
+/// more are refused at once (`.poolExhausted`), as the pool refuses jobs.
 final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
     /// Writes one batch and returns one result per input, in order.
     typealias Write = @Sendable (PGConnection, [Input]) -> [Result<Output, any Error>]
@@ -24,61 +26,60 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
         var writers = 0
     }
 
+    private enum SubmitOutcome {
+        case wait, startWriter, refuse
+    }
+
     private let state = Mutex(State())
     private let pool: PGPool
     private let maxBatch: Int
     private let maxWriters: Int
+    private let maxWaiting: Int
     private let write: Write
 
-    init(pool: PGPool, maxBatch: Int = 64, maxWriters: Int = 2, write: @escaping Write) {
+    /// `maxWriters` defaults to a quarter of the pool (at least 1, at most 2): two batchers then
+    /// leave at least half of the connections to everything else.
+    init(pool: PGPool, maxBatch: Int = 64, maxWriters: Int? = nil, write: @escaping Write) {
         self.pool = pool
         self.maxBatch = maxBatch
-        self.maxWriters = maxWriters
+        self.maxWriters = maxWriters ?? max(1, min(2, pool.configuration.size / 4))
+        self.maxWaiting = pool.configuration.maxWaiting
         self.write = write
     }
 
     /// Writes `input` with whatever else is waiting; returns when its batch is committed.
     func submit(_ input: Input) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
-            let startWriter = self.state.withLock { state in
+            let next = self.state.withLock { state -> SubmitOutcome in
+                guard state.waiting.count < self.maxWaiting else { return .refuse }
                 state.waiting.append(Waiting(input: input, continuation: continuation))
-                guard state.writers < self.maxWriters else { return false }
+                guard state.writers < self.maxWriters else { return .wait }
                 state.writers += 1
-                return true
+                return .startWriter
             }
-            if startWriter {
-                self.startWriter()
-            }
-        }
-    }
-
-    private func startWriter() {
-        Task {
-            do {
-                try await self.pool.withConnection { connection in
-                    self.writeBatches(connection)
-                }
-            } catch {
-                // The job never ran (the pool is full or shut down, or no connection could be
-                // opened): the calls waiting now fail with that error, as a direct call would.
-                let failed = self.state.withLock { state in
-                    state.writers -= 1
-                    let waiting = state.waiting
-                    state.waiting.removeAll()
-                    return waiting
-                }
-                for call in failed {
-                    call.continuation.resume(throwing: error)
-                }
+            switch next {
+            case .wait:
+                break
+            case .startWriter:
+                Task { await self.writeWhileWaiting() }
+            case .refuse:
+                continuation.resume(
+                    throwing: PGError(
+                        kind: .poolExhausted, operation: "queueing a write",
+                        serverMessage: "more than \(self.maxWaiting) writes are waiting"
+                    )
+                )
             }
         }
     }
 
-    /// Runs on a pool thread: batches until none is waiting.
-    private func writeBatches(_ connection: PGConnection) {
+    /// One writer: takes a batch, writes it as one pool job, and again while calls are waiting.
+    private func writeWhileWaiting() async {
         while true {
             let batch: [Waiting] = self.state.withLock { state in
                 guard !state.waiting.isEmpty else {
+                    // Counted and emptied under the same lock as `submit` appends: a call that
+                    // arrives after this starts a writer of its own.
                     state.writers -= 1
                     return []
                 }
@@ -88,7 +89,15 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let results = self.write(connection, batch.map(\.input))
+            let inputs = batch.map(\.input)
+            let results: [Result<Output, any Error>]
+            do {
+                results = try await self.pool.withConnection { connection in self.write(connection, inputs) }
+            } catch {
+                // The job never ran (the pool is full or shut down, or no connection could be
+                // opened): this batch's calls fail with that error, as direct calls would.
+                results = inputs.map { _ in .failure(error) }
+            }
             for (index, call) in batch.enumerated() {
                 call.continuation.resume(
                     with: index < results.count
@@ -105,19 +114,46 @@ extension StoreBatcher {
     /// for anything but a lost connection, each input again in its own transaction, so that one bad
     /// input fails alone.
     ///
-    /// `lockOrder`: the statement's executions run in ascending order of this key (results still come
-    /// back in input order), so that concurrent batches take shared row locks in the same order and
-    /// don't deadlock on them.
+    /// - `lockOrder`: the executions run in ascending order of this key (results still come back in
+    ///   input order), so that concurrent batches take the rows it stands for in the same order.
+    /// - `prologue`: a statement run first in every transaction (a batch, or one input alone) with
+    ///   the inputs of that transaction, e.g. to lock shared rows up front in a fixed order; its
+    ///   result is not returned.
     static func statement(
         _ sql: String, parameters: @escaping @Sendable (Input) -> [PGParameter],
-        lockOrder: (@Sendable (Input) -> Int)? = nil,
+        lockOrder: (@Sendable (Input) -> String)? = nil,
+        prologue: (@Sendable ([Input]) -> PGStatement)? = nil,
         decode: @escaping @Sendable (PGResult) throws -> Output
     ) -> Write {
-        let unordered = Self.inInputOrder(sql, parameters: parameters, decode: decode)
-        guard let lockOrder else { return unordered }
-        return { connection, inputs in
-            let order = inputs.indices.sorted { lockOrder(inputs[$0]) < lockOrder(inputs[$1]) }
-            let sortedResults = unordered(connection, order.map { inputs[$0] })
+        { connection, inputs in
+            func write(_ items: [Input]) throws(PGError) -> [PGResult] {
+                var statements = items.map { PGStatement(sql, parameters($0)) }
+                if let prologue {
+                    statements.insert(prologue(items), at: 0)
+                }
+                let results = try connection.executeBatch(statements)
+                return prologue == nil ? results : Array(results.dropFirst())
+            }
+            let order = lockOrder.map { key in inputs.indices.sorted { key(inputs[$0]) < key(inputs[$1]) } }
+                ?? Array(inputs.indices)
+            let sorted = order.map { inputs[$0] }
+            var sortedResults: [Result<Output, any Error>]
+            do throws(PGError) {
+                let written = try write(sorted)
+                sortedResults = written.map { result in Result { try decode(result) } }
+            } catch where sorted.count > 1 && !error.isConnectionError {
+                sortedResults = sorted.map { input in
+                    Result {
+                        let results = try write([input])
+                        guard let result = results.first else {
+                            throw IngestStoreError(code: .internal, operation: "writing a batch")
+                        }
+                        return try decode(result)
+                    }
+                }
+            } catch {
+                sortedResults = inputs.map { _ in .failure(error) }
+            }
             var results = [Result<Output, any Error>](
                 repeating: .failure(IngestStoreError(code: .internal, operation: "writing a batch")), count: inputs.count
             )
@@ -125,26 +161,6 @@ extension StoreBatcher {
                 results[index] = sortedResults[position]
             }
             return results
-        }
-    }
-
-    private static func inInputOrder(
-        _ sql: String, parameters: @escaping @Sendable (Input) -> [PGParameter],
-        decode: @escaping @Sendable (PGResult) throws -> Output
-    ) -> Write {
-        { connection, inputs in
-            let parameterSets = inputs.map(parameters)
-            let results: [PGResult]
-            do {
-                results = try connection.executeBatch(cached: sql, parameterSets)
-            } catch let error as PGError where inputs.count > 1 && !error.isConnectionError {
-                return parameterSets.map { parameters in
-                    Result { try decode(try connection.execute(cached: sql, parameters)) }
-                }
-            } catch {
-                return inputs.map { _ in .failure(error) }
-            }
-            return results.map { result in Result { try decode(result) } }
         }
     }
 }

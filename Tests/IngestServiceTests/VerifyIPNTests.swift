@@ -64,9 +64,9 @@ struct VerifyIPNTests {
                 #expect(response.keyVersion == 1)
                 let notification = try #require(response.notification)
                 if let plaintext = vector.plaintext {
-                    #expect(notification.receipt == plaintext["receipt"] as? String)
-                    #expect(notification.transactionType == plaintext["transactionType"] as? String)
-                    #expect(notification.vendor == plaintext["vendor"] as? String)
+                    #expect(notification.receipt == plaintext["receipt"])
+                    #expect(notification.transactionType == plaintext["transactionType"])
+                    #expect(notification.vendor == plaintext["vendor"])
                     #expect(!notification.documentJson.isEmpty)
                 }
                 let events = try connection.execute("SELECT count(*) FROM events WHERE tenant_id = $1", [.text(tenant)])

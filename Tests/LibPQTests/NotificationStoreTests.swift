@@ -239,6 +239,46 @@ struct NotificationStoreTests {
         await store.shutdown()
     }
 
+    @Test func batchedRecordingsOfTwoAccountsAndOneThatFailsOnTheServer() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 8)
+        let vector = try NotificationVectors.load("v7_sale_cart_bump")
+        var deliveries: [(account: String, id: Int64)] = []
+        for account in [Self.account, "otheracct"] {
+            for _ in 0..<10 {
+                let id = try await store.recordDelivery(
+                    tenant: "t1", account: account, receivedAtMs: Self.nowMs(), contentType: vector.contentType,
+                    body: vector.body
+                )
+                deliveries.append((account, id))
+            }
+        }
+        // Recorded at once, so they share batches; one names a delivery that doesn't exist, which the
+        // database function refuses: that call fails alone, the batch is written again one by one.
+        let outcomes = await withTaskGroup(of: (Int64, RecordedNotification?).self) { group in
+            for (account, id) in deliveries + [(Self.account, Int64(987_654_321))] {
+                group.addTask {
+                    let recorded = try? await store.recordVerified(
+                        deliveryID: id, tenant: "t1", account: account, notification: vector.notification, keyVersion: 1
+                    )
+                    return (id, recorded)
+                }
+            }
+            return await group.reduce(into: [Int64: RecordedNotification?]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes[987_654_321] == .some(nil), "the unknown delivery must fail")
+        for account in [Self.account, "otheracct"] {
+            let recorded = deliveries.filter { $0.account == account }.compactMap { outcomes[$0.id] ?? nil }
+            #expect(recorded.count == 10)
+            #expect(recorded.filter { !$0.duplicate }.count == 1 && Set(recorded.map(\.eventID)).count == 1)
+            #expect(try await store.eventCount(tenant: "t1", account: account) == 1)
+            let endpoint = try #require(try await store.endpointState(tenant: "t1", account: account))
+            #expect(endpoint.accepted == 10 && endpoint.rejected == 0)
+        }
+        await store.shutdown()
+    }
+
     @Test func moneyOutIsStoredNegativeWhateverTheSignSent() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }

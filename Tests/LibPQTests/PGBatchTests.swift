@@ -10,7 +10,7 @@ struct PGBatchTests {
         try connection.execute("CREATE TABLE \(table) (n int PRIMARY KEY, name text)")
         defer { _ = try? connection.execute("DROP TABLE \(table)") }
         let sql = "INSERT INTO \(table) (n, name) VALUES ($1::int4, $2) RETURNING n, txid_current()"
-        let results = try connection.executeBatch(cached: sql, (1...5).map { [.init($0), .text("row \($0)")] })
+        let results = try connection.executeBatch(cached: sql, (1...5).map { (n: Int) -> [PGParameter] in [.init(n), .text("row \(n)")] })
         #expect(results.map { $0.int(row: 0, column: 0) } == [1, 2, 3, 4, 5])
         // Every execution ran in the same transaction.
         #expect(Set(results.map { $0[0, 1] }).count == 1)
