@@ -60,4 +60,50 @@ struct PGBatchTests {
             #expect(error?.kind == .misuse)
         }
     }
+
+    @Test func aFailingCommitStoresNothingAndLeavesTheConnectionUsable() throws {
+        let connection = try TestDatabase.connect()
+        let table = TestDatabase.uniqueName("batch")
+        // A deferred unique constraint is checked at the Sync's commit, after every execution succeeded.
+        try connection.execute("CREATE TABLE \(table) (n int, UNIQUE (n) DEFERRABLE INITIALLY DEFERRED)")
+        defer { _ = try? connection.execute("DROP TABLE \(table)") }
+        let sql = "INSERT INTO \(table) (n) VALUES ($1::int4)"
+        let error = #expect(throws: PGError.self) {
+            try connection.executeBatch(cached: sql, [[.init(1)], [.init(2)], [.init(1)]])
+        }
+        #expect(error?.isUniqueViolation == true)
+        #expect(try connection.execute("SELECT count(*) FROM \(table)").int(row: 0, column: 0) == 0)
+        _ = try connection.executeBatch(cached: sql, [[.init(1)], [.init(2)]])
+        #expect(try connection.execute("SELECT count(*) FROM \(table)").int(row: 0, column: 0) == 2)
+    }
+
+    @Test func aConnectionLostMidBatchIsReportedAsLostAndReset() async throws {
+        let connection = try TestDatabase.connect()
+        let killer = try TestDatabase.connect()
+        let pid = connection.backendPID
+        let batch = Task.detached {
+            try connection.executeBatch(cached: "SELECT pg_sleep($1::float8)", [[.text("2")], [.text("0")]])
+        }
+        // Terminate the backend while the batch's first statement sleeps.
+        var terminated = false
+        for _ in 0..<100 where !terminated {
+            try await Task.sleep(for: .milliseconds(20))
+            let rows = try killer.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'SELECT pg_sleep%'",
+                [.init(pid)]
+            )
+            terminated = rows.rowCount == 1
+        }
+        #expect(terminated)
+        // do/catch, not an async #expect(throws:) (see ServerIntegrationTests: a Swift 6.3 crash).
+        do {
+            _ = try await batch.value
+            Issue.record("the batch survived its connection")
+        } catch let error as PGError {
+            #expect(error.kind == .connectionLost)
+        }
+        // Reset on the spot: the connection works again, out of pipeline mode.
+        #expect(try connection.execute("SELECT 1").int(row: 0, column: 0) == 1)
+        #expect(try connection.executeBatch(cached: "SELECT $1::int4", [[.init(1)], [.init(2)]]).count == 2)
+    }
 }
