@@ -222,26 +222,22 @@ public struct CSVStageRow: Sendable {
 
 /// Staging rows in COPY's binary format (no escaping, no text-to-type conversion in the database),
 /// built without intermediate strings: every line for `csv_stage_lines`, and the event of each first
-/// line of an event for `csv_stage_events` (two narrow tables: one wide table with the event's columns
-/// empty on most lines cost a third more to COPY). Column order and types = `ImportSQL.createStageLines`
-/// and `ImportSQL.createStageEvents`.
+/// line of an event for `csv_stage_events` (two narrow tables: one wide table, its event columns
+/// empty on every line but an event's first, took about half as long again to COPY in a psql
+/// comparison). Column order and types = `ImportSQL.createStageLines` and
+/// `ImportSQL.createStageEvents`.
 public struct CSVStageBuffer: Sendable {
-    private static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+    private var lines = CopyTuples()
+    private var events = CopyTuples()
 
     /// The header, then one tuple per line; `trailer` ends the data.
-    public private(set) var lineBytes: [UInt8] = Self.header
+    public var lineBytes: [UInt8] { self.lines.bytes }
     /// The header, then one tuple per event; `trailer` ends the data.
-    public private(set) var eventBytes: [UInt8] = Self.header
+    public var eventBytes: [UInt8] { self.events.bytes }
     /// Lines staged.
     public private(set) var count = 0
     /// Events staged.
     public private(set) var eventCount = 0
-    /// Where the field writers append: the lines or the events.
-    private var target = Target.lines
-
-    private enum Target {
-        case lines, events
-    }
 
     static let lineColumns: Int16 = 10
     static let eventColumns: Int16 = 25
@@ -252,84 +248,73 @@ public struct CSVStageBuffer: Sendable {
     public static let trailer: [UInt8] = [0xFF, 0xFF]
 
     public mutating func append(_ row: CSVStageRow) {
-        self.target = .lines
-        self.int16(Self.lineColumns)
-        self.int8(Int64(row.line))
-        self.uuid(row.eventKey)
-        self.text(row.itemNo)
-        self.text(row.productTitle)
-        self.text(row.lineItemType)
-        self.numeric(row.amount)
-        self.numeric(row.orderAmount)
-        self.numeric(row.taxAmount)
-        self.numeric(row.shippingAmount)
-        self.text(row.extraJSON)
+        self.lines.int16(Self.lineColumns)
+        self.lines.int8(Int64(row.line))
+        self.lines.uuid(row.eventKey)
+        self.lines.text(row.itemNo)
+        self.lines.text(row.productTitle)
+        self.lines.text(row.lineItemType)
+        self.lines.numeric(row.amount)
+        self.lines.numeric(row.orderAmount)
+        self.lines.numeric(row.taxAmount)
+        self.lines.numeric(row.shippingAmount)
+        self.lines.text(row.extraJSON)
         self.count += 1
         guard row.eventFirst else { return }
-        self.target = .events
-        self.int16(Self.eventColumns)
-        self.uuid(row.eventKey)
-        self.text(row.role)
-        self.text(row.receipt)
-        self.text(row.transactionType)
-        self.int8(row.timeMs)
-        self.text(row.kind)
-        self.text(row.vendor)
-        self.text(row.affiliate)
-        self.int32Field(Int32(clamping: row.utcOffsetMinutes))
-        self.text(row.currency)
-        self.text(row.paymentMethod)
-        self.text(row.upsellOriginalReceipt)
-        self.numeric(row.eventAccountTotal)
-        self.numeric(row.eventOrderTotal)
-        self.numeric(row.eventTaxTotal)
-        self.numeric(row.eventShippingTotal)
-        self.text(row.trackingCode)
-        self.text(row.customerFirstName)
-        self.text(row.customerLastName)
-        self.text(row.customerFullName)
-        self.text(row.customerEmail)
-        self.text(row.customerCity)
-        self.text(row.customerState)
-        self.text(row.customerPostalCode)
-        self.text(row.customerCountry)
+        self.events.int16(Self.eventColumns)
+        self.events.uuid(row.eventKey)
+        self.events.text(row.role)
+        self.events.text(row.receipt)
+        self.events.text(row.transactionType)
+        self.events.int8(row.timeMs)
+        self.events.text(row.kind)
+        self.events.text(row.vendor)
+        self.events.text(row.affiliate)
+        self.events.int32Field(Int32(clamping: row.utcOffsetMinutes))
+        self.events.text(row.currency)
+        self.events.text(row.paymentMethod)
+        self.events.text(row.upsellOriginalReceipt)
+        self.events.numeric(row.eventAccountTotal)
+        self.events.numeric(row.eventOrderTotal)
+        self.events.numeric(row.eventTaxTotal)
+        self.events.numeric(row.eventShippingTotal)
+        self.events.text(row.trackingCode)
+        self.events.text(row.customerFirstName)
+        self.events.text(row.customerLastName)
+        self.events.text(row.customerFullName)
+        self.events.text(row.customerEmail)
+        self.events.text(row.customerCity)
+        self.events.text(row.customerState)
+        self.events.text(row.customerPostalCode)
+        self.events.text(row.customerCountry)
         self.eventCount += 1
     }
+}
 
-    private mutating func write(_ byte: UInt8) {
-        switch self.target {
-        case .lines: self.lineBytes.append(byte)
-        case .events: self.eventBytes.append(byte)
-        }
-    }
-
-    private mutating func write(_ bytes: some Sequence<UInt8>) {
-        switch self.target {
-        case .lines: self.lineBytes.append(contentsOf: bytes)
-        case .events: self.eventBytes.append(contentsOf: bytes)
-        }
-    }
+/// One COPY binary stream: the header, then the tuples' fields as the writers append them.
+private struct CopyTuples: Sendable {
+    private(set) var bytes: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
 
     // MARK: Fields (a 4-byte length, -1 for NULL, then the value)
 
-    private mutating func null() {
+    mutating func null() {
         self.int32(-1)
     }
 
-    private mutating func int8(_ value: Int64) {
+    mutating func int8(_ value: Int64) {
         self.int32(8)
         let bits = UInt64(bitPattern: value)
         for shift in stride(from: 56, through: 0, by: -8) {
-            self.write(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+            self.bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
         }
     }
 
-    private mutating func int32Field(_ value: Int32) {
+    mutating func int32Field(_ value: Int32) {
         self.int32(4)
         self.int32(value)
     }
 
-    private mutating func text(_ value: String?) {
+    mutating func text(_ value: String?) {
         guard let value else {
             self.null()
             return
@@ -339,17 +324,17 @@ public struct CSVStageBuffer: Sendable {
         guard !utf8.contains(0) else {
             let kept = utf8.filter { $0 != 0 }
             self.int32(Int32(kept.count))
-            self.write(kept)
+            self.bytes.append(contentsOf: kept)
             return
         }
         self.int32(Int32(utf8.count))
-        self.write(utf8)
+        self.bytes.append(contentsOf: utf8)
     }
 
-    private mutating func uuid(_ bytes: [UInt8]) {
+    mutating func uuid(_ bytes: [UInt8]) {
         precondition(bytes.count == 16, "an event key is 16 bytes")
         self.int32(16)
-        self.write(bytes)
+        self.bytes.append(contentsOf: bytes)
     }
 
     /// PostgreSQL's binary numeric: digit count, weight (of the first base-10000 digit), sign,
@@ -357,7 +342,7 @@ public struct CSVStageBuffer: Sendable {
     /// from the units and scale with integer arithmetic (through the decimal text it was a quarter
     /// of an import's parsing time). The display scale is at least 2, as `ExactDecimal.description`
     /// writes it.
-    private mutating func numeric(_ value: ExactDecimal?) {
+    mutating func numeric(_ value: ExactDecimal?) {
         guard let value else {
             self.null()
             return
@@ -380,18 +365,18 @@ public struct CSVStageBuffer: Sendable {
 
     // MARK: Big-endian integers
 
-    private mutating func int16(_ value: Int16) {
+    mutating func int16(_ value: Int16) {
         let bits = UInt16(bitPattern: value)
-        self.write(UInt8(truncatingIfNeeded: bits >> 8))
-        self.write(UInt8(truncatingIfNeeded: bits))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits))
     }
 
-    private mutating func int32(_ value: Int32) {
+    mutating func int32(_ value: Int32) {
         let bits = UInt32(bitPattern: value)
-        self.write(UInt8(truncatingIfNeeded: bits >> 24))
-        self.write(UInt8(truncatingIfNeeded: bits >> 16))
-        self.write(UInt8(truncatingIfNeeded: bits >> 8))
-        self.write(UInt8(truncatingIfNeeded: bits))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 24))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 16))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
+        self.bytes.append(UInt8(truncatingIfNeeded: bits))
     }
 }
 
