@@ -167,13 +167,11 @@ public final class IngestHandlers: Sendable {
             throw error
         } catch is CancellationError {
             throw CancellationError()
-        } catch let error as IngestStoreError where error.code == .internal || error.code == .invalidArgument
-            || error.code == .alreadyExists
-        {
-            self.logger.error("database call failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw ServiceError.storeInternal(error)
         } catch {
             self.logger.error("database call failed", metadata: ["error": "\(String(reflecting: error))"])
+            if let error = error as? IngestStoreError, [.internal, .invalidArgument, .alreadyExists].contains(error.code) {
+                throw ServiceError.storeInternal(error)
+            }
             throw ServiceError.storeUnavailable()
         }
     }

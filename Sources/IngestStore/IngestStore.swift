@@ -285,19 +285,19 @@ public final class IngestStore: Sendable {
         _ operation: String,
         _ body: @escaping @Sendable (PGConnection) throws -> T
     ) async throws -> T {
-        do {
-            return try await self.pool.withConnection(body)
-        } catch let error as PGError {
-            throw IngestStoreError(code: Self.code(for: error), operation: operation, underlying: error)
-        }
+        try await Self.mappingErrors(operation) { try await self.pool.withConnection(body) }
     }
 
     /// Runs one call through a batcher and turns database errors into `IngestStoreError`, as `run` does.
     func batched<Input: Sendable, Output: Sendable>(
         _ operation: String, _ batcher: StoreBatcher<Input, Output>, _ input: Input
     ) async throws -> Output {
+        try await Self.mappingErrors(operation) { try await batcher.submit(input) }
+    }
+
+    private static func mappingErrors<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         do {
-            return try await batcher.submit(input)
+            return try await body()
         } catch let error as PGError {
             throw IngestStoreError(code: Self.code(for: error), operation: operation, underlying: error)
         }

@@ -76,7 +76,7 @@ extension PGConnection {
         for (statement, name) in zip(statements, names) {
             let parameters = statement.parameters
             var sent: Int32 = 0
-            _ = try Self.withParameters(parameters) { _, values, lengths, formats in
+            _ = try Self.withParameters(parameters, checked: true) { _, values, lengths, formats in
                 sent = PQsendQueryPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 0)
                 return nil
             }

@@ -382,8 +382,11 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Lays out parameters for libpq: one contiguous buffer holding every value (text NUL-terminated), and
     /// arrays of pointers into it, all valid only inside `body`.
+    /// `checked`: the caller has already passed every value through `check` (a batch checks all of
+    /// them before it sends any).
     static func withParameters(
         _ parameters: [PGParameter],
+        checked: Bool = false,
         _ body: (
             UnsafePointer<UInt32>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?
         ) -> OpaquePointer?
@@ -409,7 +412,7 @@ public final class PGConnection: @unchecked Sendable {
                 formats.append(0)
             case .text(let text):
                 let utf8 = text.utf8
-                try Self.check(parameter, index: index)
+                if !checked { try Self.check(parameter, index: index) }
                 offsets.append(storage.count)
                 storage.append(contentsOf: utf8)
                 storage.append(0)
@@ -417,7 +420,7 @@ public final class PGConnection: @unchecked Sendable {
                 lengths.append(0)
                 formats.append(0)
             case .bytes(let bytes):
-                try Self.check(parameter, index: index)
+                if !checked { try Self.check(parameter, index: index) }
                 offsets.append(storage.count)
                 storage.append(contentsOf: bytes)
                 types.append(Self.byteaOID)
