@@ -137,7 +137,7 @@ let package = Package(
             name: "IngestServiceTests",
             dependencies: [
                 "IngestService", "IngestClient", "IngestGateway", "IngestStore", "IngestMessages", "RPCCore", "LibPQ",
-                "ClickBank", "CryptoPrimitives", "IPNVectorSupport",
+                "ClickBank", "CryptoPrimitives", "TestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,8 +147,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Runs against any running server (CBINGEST_IT_*): scripts/integration.sh, compose's `integration` profile.
-        // The shared IPN test vectors, for the service tests and the integration suite.
-        .target(name: "IPNVectorSupport", path: "Tests/IPNVectorSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["IngestClient", "IPNVectorSupport"], swiftSettings: swiftSettings),
+        // What the service tests and the integration suite share: the IPN test vectors, RPC error checks.
+        .target(name: "TestSupport", dependencies: ["IngestClient"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["IngestClient", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,10 +1,10 @@
-import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestGateway
 import IngestService
 import LibPQ
 import NIOCore
+import TestSupport
 import Testing
 
 /// The database goes down mid-run: ClickBank gets 503 (so it retries) and, once the database is

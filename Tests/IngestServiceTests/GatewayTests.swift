@@ -1,4 +1,3 @@
-import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestGateway
@@ -6,6 +5,7 @@ import IngestService
 import LibPQ
 import Logging
 import NIOCore
+import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,9 +1,9 @@
-import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestService
 import LibPQ
 import Synchronization
+import TestSupport
 import Testing
 
 /// ImportCSV end to end: the real server and PostgreSQL, the Swift client's streaming path and

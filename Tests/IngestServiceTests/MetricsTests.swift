@@ -1,4 +1,3 @@
-import IPNVectorSupport
 import Foundation
 import IngestClient
 import IngestGateway
@@ -6,6 +5,7 @@ import IngestService
 import Metrics
 import NIOCore
 import Prometheus
+import TestSupport
 import Testing
 
 /// One Prometheus registry for the test process (the metrics system is bootstrapped once).

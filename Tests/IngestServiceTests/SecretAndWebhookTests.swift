@@ -4,6 +4,7 @@ import IngestClient
 import IngestService
 import IngestStore
 import LibPQ
+import TestSupport
 import Testing
 
 @Suite(.requiresDatabase, .timeLimit(.minutes(2)))

@@ -1,9 +1,9 @@
-import IPNVectorSupport
 import ClickBank
 import Foundation
 import IngestClient
 import IngestService
 import LibPQ
+import TestSupport
 import Testing
 
 /// How database failures reach callers: an outage is UNAVAILABLE (see DatabaseOutageTests); a failure

@@ -109,19 +109,6 @@ func withService(
     await service.stop()
 }
 
-func expectRPCError(_ code: RPCStatusCode, messageContains fragment: String = "", _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected \(code.name), but the call succeeded")
-    } catch let error as RPCError {
-        #expect(error.code == code, "\(error)")
-        #expect(fragment.isEmpty || error.message.contains(fragment), "\(error.message)")
-        #expect(!error.message.isEmpty, "every error says why")
-    } catch {
-        Issue.record("expected RPCError \(code.name), got \(error)")
-    }
-}
-
 /// Runs a program to completion on a Dispatch thread: a blocking wait on the two cooperative
 /// threads would starve the in-process servers the program talks to.
 func runProgram(_ path: String, _ arguments: [String], captureOutput: Bool = true) async throws -> (status: Int32, stdout: Data, stderr: Data) {

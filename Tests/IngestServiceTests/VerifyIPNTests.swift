@@ -1,10 +1,10 @@
-import IPNVectorSupport
 import ClickBank
 import Foundation
 import IngestClient
 import IngestService
 import IngestStore
 import LibPQ
+import TestSupport
 import Testing
 
 /// VerifyIPN through the RPC service with a real PostgreSQL: every shared vector, dedup, rotation,

@@ -95,7 +95,7 @@ struct PGBatchTests {
             terminated = rows.rowCount == 1
         }
         #expect(terminated)
-        // do/catch, not an async #expect(throws:) (see ServerIntegrationTests: a Swift 6.3 crash).
+        // do/catch, not an async #expect(throws:) (see TestSupport's expectRPCError: a Swift 6.3 crash).
         do {
             _ = try await batch.value
             Issue.record("the batch survived its connection")

@@ -33,7 +33,7 @@ public struct IPNVector: CustomStringConvertible, Sendable {
         if let folder = ProcessInfo.processInfo.environment["CBINGEST_IT_VECTORS"], !folder.isEmpty {
             return URL(fileURLWithPath: folder)
         }
-        // Tests/IPNVectorSupport/IPNVector.swift -> the repository's parent holds shared/.
+        // Tests/TestSupport/IPNVector.swift -> the repository's parent holds shared/.
         return URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared/vectors/ipn")
