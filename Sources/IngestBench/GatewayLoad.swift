@@ -31,9 +31,10 @@ struct GatewayLoadCommand: AsyncParsableCommand {
                 document: document, receiptRange: receiptRange, secretKey: self.secretKey,
                 prefix: String(format: "B%06X%02X", run & 0xFFFFFF, connections), redeliveryShare: self.redeliveryShare
             )
-            // Encrypted before the clock starts (up to 10,000/s), so that the load generator's own
-            // encryption doesn't take CPU from the server and database it shares the machine with.
-            bodies.prepare(count: Int(self.seconds * 10_000))
+            // Encrypted before the clock starts (enough for 10,000/s, at most 100,000 bodies, about
+            // 230 MB; more are made on demand), so that the load generator's own encryption doesn't
+            // take CPU from the server and database it shares the machine with.
+            bodies.prepare(count: min(100_000, Int(self.seconds * 10_000)))
             let result = try await HTTPClosedLoop.run(
                 port: self.port, path: self.path, connections: connections, seconds: self.seconds, bodies: bodies
             )
