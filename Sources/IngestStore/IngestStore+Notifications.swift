@@ -63,116 +63,125 @@ extension IngestStore {
     public func recordVerified(
         deliveryID: Int64, tenant: String, account: String, notification: ClickBankNotification, keyVersion: Int
     ) async throws -> RecordedNotification {
-        let kind = notification.kind
-        let eventKey = EventKeys.event(
-            account: account, role: notification.role, receipt: notification.receipt,
-            transactionType: notification.transactionType, instantMilliseconds: notification.transactionTime.unixMilliseconds
+        let recording = VerifiedRecording(
+            deliveryID: deliveryID, tenant: tenant, account: account, notification: notification, keyVersion: keyVersion
         )
-        let parameters: [PGParameter] = [
-            .text(tenant), .init(deliveryID), .text(account), .init(keyVersion), .init(notification.isTestIPN),
-            .text(notification.role), .text(notification.receipt), .text(notification.transactionType),
-            .init(notification.transactionTime.unixMilliseconds), .text(kind.name), .text(notification.vendor),
-            Self.optional(notification.affiliate), .init(notification.transactionTime.utcOffsetMinutes),
-            .text(notification.transactionTime.text), Self.optional(notification.currency),
-            Self.signed(notification.totalAccountAmount, kind), Self.signed(notification.totalOrderAmount, kind),
-            Self.signed(notification.totalTaxAmount, kind), Self.signed(notification.totalShippingAmount, kind),
-            Self.optional(notification.paymentMethod), Self.optional(notification.upsell?.originalReceipt),
-            .init(notification.attemptCount), .text(notification.version), .text(notification.documentJSON),
-            .text(Self.linesJSON(notification)), .text(eventKey),
-        ]
-        // Concurrent recordings share one transaction (`StoreBatcher`).
-        let row = try await self.batched(
-            "recording a verified notification", self.verifiedBatcher,
-            VerifiedRecording(tenant: tenant, account: account, deliveryID: deliveryID, eventKey: eventKey, parameters: parameters)
-        )
+        // Concurrent recordings share one statement and one transaction (`StoreBatcher`, `recordBatch`).
+        let row = try await self.batched("recording a verified notification", self.verifiedBatcher, recording)
         return RecordedNotification(
             eventID: row.eventID, duplicate: row.duplicate, isTest: notification.isTestIPN, linesInserted: row.linesInserted
         )
     }
 
-    /// The parameters of one `cbingest_record_verified` call, its event key, and the endpoint
-    /// counter row it bumps.
+    /// One recording as `NotificationSQL.recordBatch` takes it: the text form of each of its columns
+    /// ($1-$25) and of each of its line items ($27-$37).
     struct VerifiedRecording: Sendable {
         var tenant: String
-        var account: String
         var deliveryID: Int64
-        var eventKey: String
-        var parameters: [PGParameter]
+        var columns: [String?]
+        var lines: [[String?]]
 
-        /// `NotificationSQL.lockCounters` for these recordings: their distinct counter rows (shard =
-        /// delivery id % 16, as the function computes it) in (tenant, account, shard) order.
-        static func lockCounters(_ recordings: [VerifiedRecording]) -> PGStatement {
-            struct CounterRow: Hashable, Comparable {
+        init(deliveryID: Int64, tenant: String, account: String, notification: ClickBankNotification, keyVersion: Int) {
+            let kind = notification.kind
+            let time = notification.transactionTime
+            // Money is stored signed by the transaction kind (refunds and chargebacks negative), whatever
+            // sign ClickBank sent, so notifications and CSV rows agree.
+            func signed(_ amount: ExactDecimal?) -> String? {
+                amount.map { $0.withSign(negative: kind.isMoneyOut).description }
+            }
+            let key = EventKeys.event(
+                account: account, role: notification.role, receipt: notification.receipt,
+                transactionType: notification.transactionType, instantMilliseconds: time.unixMilliseconds
+            )
+            self.tenant = tenant
+            self.deliveryID = deliveryID
+            self.columns = [
+                tenant, String(deliveryID), account, String(keyVersion), notification.isTestIPN ? "true" : "false",
+                notification.role, notification.receipt, notification.transactionType, String(time.unixMilliseconds),
+                kind.name, notification.vendor, notification.affiliate, String(time.utcOffsetMinutes), time.text,
+                notification.currency, signed(notification.totalAccountAmount), signed(notification.totalOrderAmount),
+                signed(notification.totalTaxAmount), signed(notification.totalShippingAmount), notification.paymentMethod,
+                notification.upsell?.originalReceipt, String(notification.attemptCount), notification.version,
+                notification.documentJSON, key,
+            ]
+            // A notification without line items still gets one line (item "") carrying the total. The item
+            // number is part of a line's key: should one notification repeat an itemNo, only its first line
+            // becomes a row (a second would fail the statement, and the delivery would then be retried
+            // forever); the stored document keeps every line. The first column is the item's position in
+            // `lineItems`, where the statement finds its payment plan in the document.
+            let items = notification.lineItems.isEmpty ? [nil] : notification.lineItems.map { Optional($0) }
+            var seenItems = Set<String>()
+            self.lines = items.enumerated().filter { seenItems.insert($0.element?.itemNo ?? "").inserted }.map { index, item in
+                [
+                    String(index), item?.itemNo ?? "", item?.productTitle, item?.lineItemType, item?.quantity.map { String($0) },
+                    signed(item?.accountAmount ?? (item == nil ? notification.totalAccountAmount : nil)),
+                    signed(item?.productPrice), signed(item?.taxAmount), signed(item?.shippingAmount),
+                    signed(item?.affiliatePayout), item?.recurring.map { $0 ? "true" : "false" },
+                ]
+            }
+        }
+
+        /// `recordBatch`'s parameters for these recordings: one array per column.
+        static func parameters(_ recordings: [VerifiedRecording]) -> [PGParameter] {
+            let columnCount = recordings.first?.columns.count ?? 25
+            let lines = recordings.enumerated().flatMap { index, recording in
+                recording.lines.map { [String(index + 1)] + $0 }
+            }
+            let lineColumnCount = 12
+            return (0..<columnCount).map { column in .array(recordings.map { $0.columns[column] }) }
+                + (0..<lineColumnCount).map { column in .array(lines.map { $0[column] }) }
+        }
+
+        /// Writes recordings in one transaction: one `recordBatch` statement for the first call of each
+        /// delivery, then, should a delivery be named more than once (a replay racing the recovery
+        /// sweep), one statement per repeat, which finds the delivery recorded and changes nothing.
+        static func write(_ connection: PGConnection, _ recordings: [VerifiedRecording]) throws(PGError) -> [Result<RecordedRow, any Error>] {
+            struct Delivery: Hashable {
                 var tenant: String
-                var account: String
-                var shard: Int64
-
-                static func < (lhs: CounterRow, rhs: CounterRow) -> Bool {
-                    (lhs.tenant, lhs.account, lhs.shard) < (rhs.tenant, rhs.account, rhs.shard)
+                var id: Int64
+            }
+            var occurrences: [Delivery: Int] = [:]
+            var rounds: [[Int]] = []
+            for (index, recording) in recordings.enumerated() {
+                let round = occurrences[Delivery(tenant: recording.tenant, id: recording.deliveryID), default: 0]
+                occurrences[Delivery(tenant: recording.tenant, id: recording.deliveryID)] = round + 1
+                if round == rounds.count { rounds.append([]) }
+                rounds[round].append(index)
+            }
+            let statements = [PGStatement(NotificationSQL.commitWithoutFlush)]
+                + rounds.map { round in PGStatement(NotificationSQL.recordBatch, Self.parameters(round.map { recordings[$0] })) }
+            let results = try connection.executeBatch(statements)
+            var rows = [Result<RecordedRow, any Error>](
+                repeating: .failure(IngestStoreError(code: .internal, operation: "recording a verified notification")),
+                count: recordings.count
+            )
+            for (round, result) in zip(rounds, results.dropFirst()) where result.rowCount == round.count {
+                for (row, index) in round.enumerated() {
+                    rows[index] = Result { try RecordedRow(result, row: row) }
                 }
             }
-            let rows = Set(recordings.map { CounterRow(tenant: $0.tenant, account: $0.account, shard: $0.deliveryID % 16) })
-                .sorted()
-            let json = JSONValue.array(
-                rows.enumerated().map { index, row in
-                    .object([
-                        JSONMember(key: "n", value: .number(String(index))),
-                        JSONMember(key: "t", value: .string(row.tenant)),
-                        JSONMember(key: "a", value: .string(row.account)),
-                        JSONMember(key: "s", value: .number(String(row.shard))),
-                    ])
-                }
-            ).jsonText
-            return PGStatement(NotificationSQL.lockCounters, [.text(json)])
+            return rows
         }
     }
 
-    /// One row of `cbingest_record_verified`.
+    /// One row of `recordBatch`.
     struct RecordedRow: Sendable {
         var eventID: Int64?
         var duplicate: Bool
         var linesInserted: Int
 
-        init(_ rows: PGResult) throws {
-            guard rows.rowCount == 1, let duplicate = rows.bool(row: 0, column: 1) else {
+        init(_ rows: PGResult, row: Int) throws {
+            guard rows[row, 1] != nil else {
+                // The delivery doesn't exist (under this tenant): nothing was recorded for it.
+                throw IngestStoreError(code: .internal, operation: "recording a verified notification of an unknown delivery")
+            }
+            guard let duplicate = rows.bool(row: row, column: 3) else {
                 throw IngestStoreError(code: .internal, operation: "recording a verified notification")
             }
-            self.eventID = rows.int64(row: 0, column: 0)
+            self.eventID = rows.int64(row: row, column: 2)
             self.duplicate = duplicate
-            self.linesInserted = rows.int(row: 0, column: 2) ?? 0
+            self.linesInserted = rows.int(row: row, column: 4) ?? 0
         }
-    }
-
-    /// The line items as the JSON array `cbingest_record_verified` reads (amounts signed by kind, as
-    /// exact decimal numbers). A notification without line items still gets one line (item "").
-    static func linesJSON(_ notification: ClickBankNotification) -> String {
-        let kind = notification.kind
-        func amount(_ value: ExactDecimal?) -> JSONValue {
-            value.map { .number($0.withSign(negative: kind.isMoneyOut).description) } ?? .null
-        }
-        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
-        let items = notification.lineItems.isEmpty ? [nil] : notification.lineItems.map { Optional($0) }
-        // The item number is part of a line's key. Should one notification repeat an itemNo, only its first
-        // line becomes a row (a second one would make the statement fail, and the delivery would then be
-        // retried forever); the stored document keeps every line. `idx` stays the position in `lineItems`.
-        var seenItems = Set<String>()
-        let unique = items.enumerated().filter { seenItems.insert($0.element?.itemNo ?? "").inserted }
-        let lines: [JSONValue] = unique.map { index, item in
-            .object([
-                JSONMember(key: "idx", value: .number(String(index))),
-                JSONMember(key: "item_no", value: .string(item?.itemNo ?? "")),
-                JSONMember(key: "product_title", value: text(item?.productTitle)),
-                JSONMember(key: "line_item_type", value: text(item?.lineItemType)),
-                JSONMember(key: "quantity", value: item?.quantity.map { .number(String($0)) } ?? .null),
-                JSONMember(key: "account_amount", value: amount(item?.accountAmount ?? (item == nil ? notification.totalAccountAmount : nil))),
-                JSONMember(key: "product_price", value: amount(item?.productPrice)),
-                JSONMember(key: "tax_amount", value: amount(item?.taxAmount)),
-                JSONMember(key: "shipping_amount", value: amount(item?.shippingAmount)),
-                JSONMember(key: "affiliate_payout", value: amount(item?.affiliatePayout)),
-                JSONMember(key: "recurring", value: item?.recurring.map { .bool($0) } ?? .null),
-            ])
-        }
-        return JSONValue.array(lines).jsonText
     }
 
     /// Marks a delivery as failed verification and counts it as rejected. Same commit reasoning as
@@ -236,18 +245,5 @@ extension IngestStore {
                 )
             }
         }
-    }
-
-    // MARK: Internals
-
-    /// Money is stored signed by the transaction kind (refunds and chargebacks negative), whatever sign
-    /// ClickBank sent, so notifications and CSV rows agree.
-    static func signed(_ amount: ExactDecimal?, _ kind: TransactionKind) -> PGParameter {
-        guard let amount else { return .null }
-        return .text(amount.withSign(negative: kind.isMoneyOut).description)
-    }
-
-    static func optional(_ text: String?) -> PGParameter {
-        text.map { PGParameter.text($0) } ?? .null
     }
 }

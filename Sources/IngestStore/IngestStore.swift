@@ -24,20 +24,11 @@ public final class IngestStore: Sendable {
                 NotificationSQL.insertDeliveryByToken, parameters: { $0 }, decode: Self.decodeDelivery
             )
         )
-        self.verifiedBatcher = StoreBatcher(
-            pool: pool,
-            write: StoreBatcher.statement(
-                // Each recording bumps one of its endpoint's counter rows, which every batch of that
-                // endpoint touches too: the prologue locks a batch's counter rows first, in one global
-                // order, and the recordings then run in event key order, so two batches never wait for
-                // each other in a cycle. (A batch and a CSV chunk holding the same events in crossing
-                // order still can: rare, detected by PostgreSQL, and the batch is then written again
-                // one recording at a time.)
-                NotificationSQL.recordVerified, parameters: \.parameters, lockOrder: \.eventKey,
-                prologue: VerifiedRecording.lockCounters,
-                decode: RecordedRow.init
-            )
-        )
+        // A batch of recordings is one statement (`NotificationSQL.recordBatch`), which takes events,
+        // lines and counter rows in one global order, so concurrent batches never wait for each other
+        // in a cycle. (A batch and a CSV chunk holding the same events in crossing order still can:
+        // rare, detected by PostgreSQL, and the batch is then written again one recording at a time.)
+        self.verifiedBatcher = StoreBatcher(pool: pool, write: StoreBatcher.eachAloneOnFailure(VerifiedRecording.write))
     }
 
     /// Opens a pool to `conninfo`, checks that the database is reachable and applies pending migrations.

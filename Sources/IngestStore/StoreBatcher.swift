@@ -110,57 +110,40 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
 }
 
 extension StoreBatcher {
-    /// A `Write` for one statement run once per input: the batch in one transaction; should it fail
-    /// for anything but a lost connection, each input again in its own transaction, so that one bad
-    /// input fails alone.
-    ///
-    /// - `lockOrder`: the executions run in ascending order of this key (results still come back in
-    ///   input order), so that concurrent batches take the rows it stands for in the same order.
-    /// - `prologue`: a statement run first in every transaction (a batch, or one input alone) with
-    ///   the inputs of that transaction, e.g. to lock shared rows up front in a fixed order; its
-    ///   result is not returned.
-    static func statement(
-        _ sql: String, parameters: @escaping @Sendable (Input) -> [PGParameter],
-        lockOrder: (@Sendable (Input) -> String)? = nil,
-        prologue: (@Sendable ([Input]) -> PGStatement)? = nil,
-        decode: @escaping @Sendable (PGResult) throws -> Output
+    /// A `Write` from a function that writes a whole batch in one transaction: should that fail for
+    /// anything but a lost connection, each input is written again in a transaction of its own, so
+    /// that one bad input fails alone. (A lost connection fails the whole batch: its outcome is
+    /// unknown, and writing it again could store it twice.)
+    static func eachAloneOnFailure(
+        _ writeAll: @escaping @Sendable (PGConnection, [Input]) throws(PGError) -> [Result<Output, any Error>]
     ) -> Write {
         { connection, inputs in
-            func write(_ items: [Input]) throws(PGError) -> [PGResult] {
-                var statements = items.map { PGStatement(sql, parameters($0)) }
-                if let prologue {
-                    statements.insert(prologue(items), at: 0)
-                }
-                let results = try connection.executeBatch(statements)
-                return prologue == nil ? results : Array(results.dropFirst())
-            }
-            let order = lockOrder.map { key in inputs.indices.sorted { key(inputs[$0]) < key(inputs[$1]) } }
-                ?? Array(inputs.indices)
-            let sorted = order.map { inputs[$0] }
-            var sortedResults: [Result<Output, any Error>]
             do throws(PGError) {
-                let written = try write(sorted)
-                sortedResults = written.map { result in Result { try decode(result) } }
-            } catch where sorted.count > 1 && !error.isConnectionError {
-                sortedResults = sorted.map { input in
+                return try writeAll(connection, inputs)
+            } catch where inputs.count > 1 && !error.isConnectionError {
+                return inputs.map { input in
                     Result {
-                        let results = try write([input])
-                        guard let result = results.first else {
+                        guard let result = try writeAll(connection, [input]).first else {
                             throw IngestStoreError(code: .internal, operation: "writing a batch")
                         }
-                        return try decode(result)
+                        return try result.get()
                     }
                 }
             } catch {
-                sortedResults = inputs.map { _ in .failure(error) }
+                return inputs.map { _ in .failure(error) }
             }
-            var results = [Result<Output, any Error>](
-                repeating: .failure(IngestStoreError(code: .internal, operation: "writing a batch")), count: inputs.count
-            )
-            for (position, index) in order.enumerated() where position < sortedResults.count {
-                results[index] = sortedResults[position]
+        }
+    }
+
+    /// A `Write` for one statement run once per input, the batch in one transaction (`eachAloneOnFailure`).
+    static func statement(
+        _ sql: String, parameters: @escaping @Sendable (Input) -> [PGParameter],
+        decode: @escaping @Sendable (PGResult) throws -> Output
+    ) -> Write {
+        Self.eachAloneOnFailure { connection, inputs throws(PGError) in
+            try connection.executeBatch(inputs.map { PGStatement(sql, parameters($0)) }).map { result in
+                Result { try decode(result) }
             }
-            return results
         }
     }
 }

@@ -116,3 +116,32 @@ extension PGParameter: ExpressibleByNilLiteral {
         self = .null
     }
 }
+
+extension PGParameter {
+    /// A one-dimensional array in PostgreSQL's text format (`{"a","b",NULL}`), for statements that take
+    /// a whole batch of rows as a few array parameters and `unnest` them (cast the placeholder:
+    /// `$1::int8[]`). Each element is the element type's text form (`nil` is NULL); every element is
+    /// quoted with its backslashes and double quotes escaped, so any text (commas, braces, quotes,
+    /// the word NULL, the empty string) arrives exactly as given.
+    public static func array(_ elements: [String?]) -> PGParameter {
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
+            guard let element else {
+                literal.append(contentsOf: "NULL".utf8)
+                continue
+            }
+            literal.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    literal.append(UInt8(ascii: "\\"))
+                }
+                literal.append(byte)
+            }
+            literal.append(UInt8(ascii: "\""))
+        }
+        literal.append(UInt8(ascii: "}"))
+        return .text(String(decoding: literal, as: UTF8.self))
+    }
+}

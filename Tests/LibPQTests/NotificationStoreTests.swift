@@ -194,6 +194,36 @@ struct NotificationStoreTests {
         await store.shutdown()
     }
 
+    @Test func oneDeliveryRecordedManyTimesAtOnceCountsOnce() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 8)
+        let vector = try NotificationVectors.load("v7_sale_cart_bump")
+        let id = try await store.recordDelivery(
+            tenant: "t1", account: Self.account, receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: vector.body
+        )
+        // Replays and the recovery sweep racing on one delivery, so that batches name it more than once:
+        // it is recorded by one of them; the others find it recorded and change nothing.
+        let results = try await withThrowingTaskGroup(of: RecordedNotification.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    try await store.recordVerified(
+                        deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification, keyVersion: 1
+                    )
+                }
+            }
+            return try await group.reduce(into: [RecordedNotification]()) { $0.append($1) }
+        }
+        #expect(results.count == 12)
+        #expect(Set(results.map(\.eventID)).count == 1 && results.first?.eventID != nil)
+        #expect(results.filter { !$0.duplicate }.count == 12, "every call reports the one recording, which made the event")
+        #expect(results.map(\.linesInserted).reduce(0, +) == 2)
+        #expect(try await store.eventCount(tenant: "t1", account: Self.account) == 1)
+        let endpoint = try #require(try await store.endpointState(tenant: "t1", account: Self.account))
+        #expect(endpoint.accepted == 1 && endpoint.rejected == 0)
+        await store.shutdown()
+    }
+
     @Test func concurrentDeliveriesAreEachStoredOnceAndABadOneFailsAlone() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }

@@ -23,6 +23,37 @@ struct PGConnectionTests {
         #expect(result.bytes(row: 0, column: 5) == [])
     }
 
+    @Test func arrayParametersRoundTripAnyText() throws {
+        let connection = try TestDatabase.connect()
+        let texts: [String?] = [
+            "plain", "", nil, "NULL", "null", #"a "quoted" word"#, #"back\slash\\ and \"#, "{braces},commas",
+            "new\nline\ttab", " spaced ", "grüße 👋", #"{"json":["x",1,null]}"#,
+        ]
+        let rows = try connection.execute(
+            "SELECT t, t IS NULL, n FROM unnest($1::text[]) WITH ORDINALITY AS x(t, n) ORDER BY n", [.array(texts)]
+        )
+        #expect(rows.rowCount == texts.count)
+        for (index, text) in texts.enumerated() {
+            #expect(rows[index, 0] == text, "element \(index + 1)")
+            #expect(rows.bool(row: index, column: 1) == (text == nil))
+        }
+        // Other element types take their text form; an empty array is no rows.
+        let typed = try connection.execute(
+            "SELECT a, b, c FROM unnest($1::int8[], $2::numeric[], $3::bool[]) AS x(a, b, c)",
+            [.array([String(Int64.min), nil]), .array(["-0.000001", "12345678901234567890.5"]), .array(["true", nil])]
+        )
+        #expect(typed.int64(row: 0, column: 0) == Int64.min && typed[1, 0] == nil)
+        #expect(typed[0, 1] == "-0.000001" && typed[1, 1] == "12345678901234567890.5")
+        #expect(typed.bool(row: 0, column: 2) == true && typed[1, 2] == nil)
+        #expect(try connection.execute("SELECT count(*) FROM unnest($1::text[])", [.array([])]).int(row: 0, column: 0) == 0)
+        // A NUL can't travel in an element any more than in a text parameter.
+        #expect {
+            try connection.execute("SELECT $1::text[]", [.array(["ok", "ab\u{0}cd"])])
+        } throws: { error in
+            (error as? PGError)?.kind == .invalidParameter
+        }
+    }
+
     @Test func injectionAttemptIsStoredLiterally() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("inj")
