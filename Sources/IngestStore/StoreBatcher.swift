@@ -6,8 +6,9 @@ import Synchronization
 /// pool job in one transaction (`PGConnection.executeBatch`), so they share its round trip, its
 /// commit and its disk flush. Alone, a call is written at once, as it would be without batching.
 ///
-/// At most `maxWriters` batches are written at a time, so the work of one overlaps the disk flush
-/// of another. Each batch is its own pool job: a writer hands its connection back after every
+/// One batch is written at a time, and up to `maxWriters` when more calls wait than one batch takes
+/// (so that under a backlog the work of one overlaps the disk flush of another). Each batch is its
+/// own pool job: a writer hands its connection back after every
 /// batch and queues again behind the pool's other work while calls are waiting, so batching never
 /// keeps the pool from the service's other calls. Nothing is held only here: every call waits
 /// until its batch is committed (or failed) before it returns. At most `maxWaiting` calls wait;
@@ -53,7 +54,12 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
             let next = self.state.withLock { state -> SubmitOutcome in
                 guard state.waiting.count < self.maxWaiting else { return .refuse }
                 state.waiting.append(Waiting(input: input, continuation: continuation))
-                guard state.writers < self.maxWriters else { return .wait }
+                // One writer at a time unless more calls wait than one batch takes: bigger batches cost
+                // the database less per call (a second writer at 16 gateway connections cost 15% more
+                // CPU per notification, for the same throughput).
+                guard state.writers == 0 || (state.writers < self.maxWriters && state.waiting.count > self.maxBatch) else {
+                    return .wait
+                }
                 state.writers += 1
                 return .startWriter
             }
@@ -61,7 +67,7 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
             case .wait:
                 break
             case .startWriter:
-                Task { await self.writeWhileWaiting() }
+                self.pool.submit { connection in self.writeBatch(connection) }
             case .refuse:
                 continuation.resume(
                     throwing: PGError(
@@ -73,27 +79,23 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
         }
     }
 
-    /// One writer: takes a batch, writes it as one pool job, and again while calls are waiting.
-    private func writeWhileWaiting() async {
-        while true {
-            let batch: [Waiting] = self.state.withLock { state in
-                guard !state.waiting.isEmpty else {
-                    // Counted and emptied under the same lock as `submit` appends: a call that
-                    // arrives after this starts a writer of its own.
-                    state.writers -= 1
-                    return []
-                }
-                let count = min(self.maxBatch, state.waiting.count)
-                let batch = Array(state.waiting.prefix(count))
-                state.waiting.removeFirst(count)
-                return batch
-            }
-            guard !batch.isEmpty else { return }
+    /// One writer's pool job: takes a batch, writes it, hands each call its result, and queues the
+    /// next job if calls are waiting. It runs on the pool thread from start to end and resumes the
+    /// callers from there, so a batch costs no thread hand-off but the callers' own.
+    private func writeBatch(_ connection: Result<PGConnection, any Error>) {
+        let batch: [Waiting] = self.state.withLock { state in
+            let count = min(self.maxBatch, state.waiting.count)
+            let batch = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
+            return batch
+        }
+        if !batch.isEmpty {
             let inputs = batch.map(\.input)
             let results: [Result<Output, any Error>]
-            do {
-                results = try await self.pool.withConnection { connection in self.write(connection, inputs) }
-            } catch {
+            switch connection {
+            case .success(let connection):
+                results = self.write(connection, inputs)
+            case .failure(let error):
                 // The job never ran (the pool is full or shut down, or no connection could be
                 // opened): this batch's calls fail with that error, as direct calls would.
                 results = inputs.map { _ in .failure(error) }
@@ -105,6 +107,20 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
                         : .failure(IngestStoreError(code: .internal, operation: "writing a batch"))
                 )
             }
+        }
+        let more = self.state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                // Counted and emptied under the same lock as `submit` appends: a call that arrives
+                // after this starts a writer of its own.
+                state.writers -= 1
+                return false
+            }
+            return true
+        }
+        if more {
+            // Its own pool job, behind the pool's other work, so batching never keeps the pool from
+            // the service's other calls.
+            self.pool.submit { connection in self.writeBatch(connection) }
         }
     }
 }

@@ -124,6 +124,19 @@ public final class PGPool: Sendable {
         }
     }
 
+    /// Runs `body` on a pool thread with a pooled connection, for a caller that doesn't await it: work
+    /// that hands its results on by itself (group commit, `StoreBatcher`). That saves the two thread
+    /// hand-offs of an awaited job (to a task that waits for the job, and back). `body` is called
+    /// exactly once: with the connection, or with the error that kept the job from running
+    /// (`PGError` `.poolExhausted`/`.poolShutdown`, `.connectionFailed`). It may block; it must not
+    /// keep the connection beyond its return.
+    public func submit(_ body: @escaping @Sendable (Result<PGConnection, any Error>) -> Void) {
+        let job = PGPoolCallbackJob(body: body)
+        if let rejection = self.queue.enqueue(job) {
+            job.fail(rejection)
+        }
+    }
+
     /// Opens every connection now and throws the first failure: for a clear error at startup when the database
     /// is unreachable, instead of on the first request.
     ///
@@ -167,6 +180,32 @@ protocol PGPoolJobProtocol: AnyObject, Sendable {
     func run(_ connection: PGConnection) -> () -> Void
     /// Finishes the job with an error instead of running it.
     func fail(_ error: any Error)
+}
+
+/// One `submit` call: runs once, with the connection or with the error that kept it from running.
+final class PGPoolCallbackJob: PGPoolJobProtocol {
+    private let body: @Sendable (Result<PGConnection, any Error>) -> Void
+    private let started = Mutex(false)
+
+    init(body: @escaping @Sendable (Result<PGConnection, any Error>) -> Void) {
+        self.body = body
+    }
+
+    func begin() -> Bool {
+        self.started.withLock { started in
+            defer { started = true }
+            return !started
+        }
+    }
+
+    func run(_ connection: PGConnection) -> () -> Void {
+        self.body(.success(connection))
+        return {}
+    }
+
+    func fail(_ error: any Error) {
+        self.body(.failure(error))
+    }
 }
 
 /// One `withConnection` call: its body and continuation, and a state machine so that cancellation, rejection

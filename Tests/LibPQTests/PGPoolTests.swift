@@ -146,6 +146,54 @@ struct PGPoolTests {
         }
     }
 
+    @Test func submittedJobsRunOnceWithAConnectionOrTheirRejection() async throws {
+        let pool = PGPool(configuration: .init(conninfo: TestDatabase.conninfo!, size: 1, maxWaiting: 1))
+        // Runs on a pool thread with a working connection, and is called once.
+        let first = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int?, any Error>) in
+            pool.submit { connection in
+                continuation.resume(with: Result { try connection.get().execute("SELECT 41 + 1").int(row: 0, column: 0) })
+            }
+        }
+        #expect(first == 42)
+
+        // With the only connection busy and the queue full, a job is called at once with the rejection.
+        let gate = Gate()
+        let started = Counter()
+        let blocker = Task {
+            try await pool.withConnection { _ in
+                started.increment()
+                gate.wait()
+            }
+        }
+        while started.value == 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let queued = Counter()
+        pool.submit { connection in
+            if case .success = connection { queued.increment() }
+        }
+        #expect(pool.stats.waiting == 1)
+        let rejection = await withCheckedContinuation { (continuation: CheckedContinuation<PGError?, Never>) in
+            pool.submit { connection in
+                guard case .failure(let error) = connection else { return continuation.resume(returning: nil) }
+                continuation.resume(returning: error as? PGError)
+            }
+        }
+        #expect(rejection?.kind == .poolExhausted)
+        gate.open()
+        try await blocker.value
+        await pool.shutdown()
+        #expect(queued.value == 1, "the queued job ran before shutdown finished")
+
+        let afterShutdown = await withCheckedContinuation { (continuation: CheckedContinuation<PGError?, Never>) in
+            pool.submit { connection in
+                guard case .failure(let error) = connection else { return continuation.resume(returning: nil) }
+                continuation.resume(returning: error as? PGError)
+            }
+        }
+        #expect(afterShutdown?.kind == .poolShutdown)
+    }
+
     @Test func cancelledBeforeStartNeverRuns() async throws {
         let pool = PGPool(conninfo: TestDatabase.conninfo!, size: 1)
         let gate = Gate()
