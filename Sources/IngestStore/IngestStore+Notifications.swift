@@ -25,26 +25,54 @@ extension IngestStore {
     public func recordDelivery(
         tokenHash: [UInt8], receivedAtMs: Int64, contentType: String, body: [UInt8]
     ) async throws -> StoredDeliveryWithSecrets? {
-        // Concurrent deliveries share one transaction and one disk flush (`StoreBatcher`).
+        // Concurrent deliveries share one statement, one commit and one disk flush (`StoreBatcher`).
         try await self.batched(
             "storing a notification delivery", self.deliveryBatcher,
-            [.bytes(tokenHash), .init(receivedAtMs), .text(contentType), .bytes(body)]
+            IncomingDelivery(tokenHash: tokenHash, receivedAtMs: receivedAtMs, contentType: contentType, body: body)
         )
     }
 
-    static func decodeDelivery(_ rows: PGResult) throws -> StoredDeliveryWithSecrets? {
-        guard rows.rowCount > 0 else { return nil }
-        guard let tenant = rows[0, 0], let account = rows[0, 1], let id = rows.int64(row: 0, column: 2) else {
+    /// One delivery for `NotificationSQL.insertDeliveries`.
+    struct IncomingDelivery: Sendable {
+        var tokenHash: [UInt8]
+        var receivedAtMs: Int64
+        var contentType: String
+        var body: [UInt8]
+
+        /// Stores deliveries with one statement (one transaction) and returns each one's row.
+        static func write(_ connection: PGConnection, _ deliveries: [IncomingDelivery]) throws(PGError) -> [Result<StoredDeliveryWithSecrets?, any Error>] {
+            let rows = try connection.execute(
+                cached: NotificationSQL.insertDeliveries,
+                [
+                    .byteaArray(deliveries.map(\.tokenHash)), .array(deliveries.map { String($0.receivedAtMs) }),
+                    .array(deliveries.map(\.contentType)), .byteaArray(deliveries.map(\.body)),
+                ]
+            )
+            var rowsByDelivery = [[Int]](repeating: [], count: deliveries.count)
+            for row in 0..<rows.rowCount {
+                guard let n = rows.int(row: row, column: 0), (1...deliveries.count).contains(n) else {
+                    return deliveries.map { _ in .failure(IngestStoreError(code: .internal, operation: "decoding a delivery row")) }
+                }
+                rowsByDelivery[n - 1].append(row)
+            }
+            return rowsByDelivery.map { rowNumbers in Result { try IngestStore.decodeDelivery(rows, rows: rowNumbers) } }
+        }
+    }
+
+    /// A delivery's rows of `insertDeliveries` (nil when there are none: an unknown token).
+    static func decodeDelivery(_ result: PGResult, rows: [Int]) throws -> StoredDeliveryWithSecrets? {
+        guard let first = rows.first else { return nil }
+        guard let tenant = result[first, 1], let account = result[first, 2], let id = result.int64(row: first, column: 3) else {
             throw IngestStoreError(code: .internal, operation: "decoding a delivery row")
         }
         var secrets: [SealedSecret] = []
-        for row in 0..<rows.rowCount {
-            guard let version = rows.int(row: row, column: 3) else { continue }  // no secret stored
-            guard let masterKeyID = rows[row, 4], let sealed = rows.bytes(row: row, column: 5) else {
+        for row in rows {
+            guard let version = result.int(row: row, column: 4) else { continue }  // no secret stored
+            guard let masterKeyID = result[row, 5], let sealed = result.bytes(row: row, column: 6) else {
                 throw IngestStoreError(code: .internal, operation: "decoding a secret row")
             }
             secrets.append(
-                SealedSecret(version: version, masterKeyID: masterKeyID, sealed: sealed, validUntilMs: rows.int64(row: row, column: 6))
+                SealedSecret(version: version, masterKeyID: masterKeyID, sealed: sealed, validUntilMs: result.int64(row: row, column: 7))
             )
         }
         return StoredDeliveryWithSecrets(tenant: tenant, account: account, deliveryID: id, secrets: secrets)

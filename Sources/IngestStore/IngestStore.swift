@@ -12,18 +12,13 @@ public import LibPQ
 public final class IngestStore: Sendable {
     private let pool: PGPool
     /// Group commit of webhook deliveries and of their verified outcomes (IngestStore+Notifications.swift).
-    let deliveryBatcher: StoreBatcher<[PGParameter], StoredDeliveryWithSecrets?>
+    let deliveryBatcher: StoreBatcher<IncomingDelivery, StoredDeliveryWithSecrets?>
     let verifiedBatcher: StoreBatcher<VerifiedRecording, RecordedRow>
 
     /// Wraps an existing pool; call `migrate()` before first use unless something else did.
     public init(pool: PGPool) {
         self.pool = pool
-        self.deliveryBatcher = StoreBatcher(
-            pool: pool,
-            write: StoreBatcher.statement(
-                NotificationSQL.insertDeliveryByToken, parameters: { $0 }, decode: Self.decodeDelivery
-            )
-        )
+        self.deliveryBatcher = StoreBatcher(pool: pool, write: StoreBatcher.eachAloneOnFailure(IncomingDelivery.write))
         // A batch of recordings is one statement (`NotificationSQL.recordBatch`), which takes events,
         // lines and counter rows in one global order, so concurrent batches never wait for each other
         // in a cycle. (A batch and a CSV chunk holding the same events in crossing order still can:

@@ -175,23 +175,33 @@ enum NotificationSQL {
             test_seen_at = CASE WHEN $6::bool THEN greatest(c.test_seen_at, EXCLUDED.test_seen_at) ELSE c.test_seen_at END
         """
 
-    /// The VerifyIPN hot path in one round trip and one durable commit: resolve the token, keep the
-    /// raw body, and read the secrets that may verify it (current first). No row: unknown token.
-    static let insertDeliveryByToken = """
-        WITH owner AS (
-            SELECT tenant_id, account FROM webhook_tokens
-            WHERE token_hash = $1::bytea AND (valid_until IS NULL OR valid_until > now())
+    /// The VerifyIPN hot path for a batch of deliveries in one statement and one durable commit:
+    /// resolve each webhook token, keep each raw body, and read the secrets that may verify it
+    /// (current first). $1-$4: token hashes, arrival times (Unix ms), content types, bodies, one
+    /// element per delivery. Rows come back by delivery (`n`, 1-based), one per secret (version NULL
+    /// when none is stored); a delivery with no row had an unknown or expired token, and nothing of
+    /// it is stored. Ids are drawn before the insert so each row can say which delivery it is.
+    static let insertDeliveries = """
+        WITH item AS (
+            SELECT * FROM unnest($1::bytea[], $2::int8[], $3::text[], $4::bytea[])
+                WITH ORDINALITY AS i(token_hash, received_ms, content_type, body, n)
+        ), owner AS (
+            SELECT i.n, t.tenant_id, t.account, nextval('ipn_deliveries_id_seq'::regclass) AS id
+            FROM item i
+            JOIN webhook_tokens t ON t.token_hash = i.token_hash AND (t.valid_until IS NULL OR t.valid_until > now())
+            ORDER BY i.n
         ), delivery AS (
-            INSERT INTO ipn_deliveries (tenant_id, account, received_at, content_type, body)
-            SELECT tenant_id, account, to_timestamp($2::float8 / 1000), $3, $4 FROM owner
-            RETURNING tenant_id, account, id
+            INSERT INTO ipn_deliveries (tenant_id, id, account, received_at, content_type, body)
+            SELECT o.tenant_id, o.id, o.account, to_timestamp(i.received_ms::float8 / 1000), i.content_type, i.body
+            FROM owner o JOIN item i ON i.n = o.n
+            ORDER BY o.n
         )
-        SELECT d.tenant_id, d.account, d.id, s.version, s.master_key_id, s.sealed,
+        SELECT o.n, o.tenant_id, o.account, o.id, s.version, s.master_key_id, s.sealed,
             floor(extract(epoch FROM s.valid_until) * 1000)::int8
-        FROM delivery d
-        LEFT JOIN clickbank_secrets s ON s.tenant_id = d.tenant_id AND s.account = d.account
+        FROM owner o
+        LEFT JOIN clickbank_secrets s ON s.tenant_id = o.tenant_id AND s.account = o.account
             AND (s.valid_until IS NULL OR s.valid_until > now())
-        ORDER BY s.valid_until IS NULL DESC, s.version DESC
+        ORDER BY o.n, s.valid_until IS NULL DESC, s.version DESC
         """
 
     static let failedDeliveries = """

@@ -3,8 +3,8 @@ import Synchronization
 
 /// Group commit for small writes that many callers make at once (a webhook delivery each): calls
 /// that arrive while a batch is being written wait and go together in the next one, written by one
-/// pool job in one transaction (`PGConnection.executeBatch`), so they share its round trip, its
-/// commit and its disk flush. Alone, a call is written at once, as it would be without batching.
+/// pool job in one transaction (usually one statement over arrays), so they share its round trip,
+/// its commit and its disk flush. Alone, a call is written at once, as it would be without batching.
 ///
 /// One batch is written at a time, and up to `maxWriters` when more calls wait than one batch takes
 /// (so that under a backlog the work of one overlaps the disk flush of another). Each batch is its
@@ -147,18 +147,6 @@ extension StoreBatcher {
                 }
             } catch {
                 return inputs.map { _ in .failure(error) }
-            }
-        }
-    }
-
-    /// A `Write` for one statement run once per input, the batch in one transaction (`eachAloneOnFailure`).
-    static func statement(
-        _ sql: String, parameters: @escaping @Sendable (Input) -> [PGParameter],
-        decode: @escaping @Sendable (PGResult) throws -> Output
-    ) -> Write {
-        Self.eachAloneOnFailure { connection, inputs throws(PGError) in
-            try connection.executeBatch(inputs.map { PGStatement(sql, parameters($0)) }).map { result in
-                Result { try decode(result) }
             }
         }
     }

@@ -198,10 +198,11 @@ public final class PGConnection: @unchecked Sendable {
         }
         let name = "cbingest_\(self.preparedStatements.count + 1)"
         let types: [UInt32] = parameters.map { parameter in
-            if case .bytes = parameter {
-                return Self.byteaOID
+            switch parameter {
+            case .bytes: Self.byteaOID
+            case .byteaArray: Self.byteaArrayOID
+            case .text, .null: 0
             }
-            return 0
         }
         try self.prepare(name: name, sql: sql, types: types)
         self.preparedStatements[sql] = name
@@ -217,6 +218,8 @@ public final class PGConnection: @unchecked Sendable {
 
     /// The OID of `bytea`, declared for binary parameters.
     static let byteaOID: UInt32 = 17
+    /// The OID of `bytea[]`.
+    static let byteaArrayOID: UInt32 = 1001
 
     private func prepare(name: String, sql: String, types: [UInt32]) throws(PGError) {
         let handle = try self.requireHandle(operation: "preparing a statement")
@@ -377,6 +380,32 @@ public final class PGConnection: @unchecked Sendable {
                     kind: .invalidParameter, operation: "binding parameter $\(index + 1)", serverMessage: "value too large"
                 )
             }
+        case .byteaArray(let elements):
+            // The binary array: a 20-byte header, then each element with its 4-byte length.
+            guard elements.count <= Int32.max, elements.reduce(20, { $0 + 4 + $1.count }) <= Int32.max else {
+                throw PGError(
+                    kind: .invalidParameter, operation: "binding parameter $\(index + 1)", serverMessage: "value too large"
+                )
+            }
+        }
+    }
+
+    /// Appends a `bytea[]` in PostgreSQL's binary array format: dimensions, NULL flag, element type,
+    /// then per dimension its length and lower bound (1), then each element as length and bytes, all
+    /// integers big-endian. An empty array has no dimensions.
+    static func appendBinaryByteaArray(_ elements: [[UInt8]], to storage: inout [UInt8]) {
+        func append(_ value: Int32) {
+            withUnsafeBytes(of: value.bigEndian) { storage.append(contentsOf: $0) }
+        }
+        append(elements.isEmpty ? 0 : 1)
+        append(0)
+        append(Int32(Self.byteaOID))
+        guard !elements.isEmpty else { return }
+        append(Int32(elements.count))
+        append(1)
+        for element in elements {
+            append(Int32(element.count))
+            storage.append(contentsOf: element)
         }
     }
 
@@ -425,6 +454,14 @@ public final class PGConnection: @unchecked Sendable {
                 storage.append(contentsOf: bytes)
                 types.append(Self.byteaOID)
                 lengths.append(Int32(bytes.count))
+                formats.append(1)
+            case .byteaArray(let elements):
+                if !checked { try Self.check(parameter, index: index) }
+                let start = storage.count
+                offsets.append(start)
+                Self.appendBinaryByteaArray(elements, to: &storage)
+                types.append(Self.byteaArrayOID)
+                lengths.append(Int32(storage.count - start))
                 formats.append(1)
             }
         }

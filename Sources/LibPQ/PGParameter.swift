@@ -9,6 +9,9 @@ public enum PGParameter: Sendable, Hashable {
     case text(String)
     /// A `bytea` value sent in binary format.
     case bytes([UInt8])
+    /// A `bytea[]` value (one-dimensional, no NULLs) sent in binary format, for statements that
+    /// take a batch of rows as arrays (`$1::bytea[]`, `unnest`).
+    case byteaArray([[UInt8]])
     /// SQL NULL.
     case null
 

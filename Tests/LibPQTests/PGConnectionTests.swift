@@ -54,6 +54,24 @@ struct PGConnectionTests {
         }
     }
 
+    @Test func byteaArraysRoundTripAnyBytes() throws {
+        let connection = try TestDatabase.connect()
+        let elements: [[UInt8]] = [Array(0...255), [], [0], Array(repeating: 0x5C, count: 70_000), Array("{\"a\",NULL}".utf8)]
+        let rows = try connection.execute(
+            "SELECT b, octet_length(b), n FROM unnest($1::bytea[]) WITH ORDINALITY AS x(b, n) ORDER BY n", [.byteaArray(elements)]
+        )
+        #expect(rows.rowCount == elements.count)
+        for (index, element) in elements.enumerated() {
+            #expect(rows.int(row: index, column: 1) == element.count, "element \(index + 1)")
+            #expect(rows.bytes(row: index, column: 0) == element, "element \(index + 1)")
+        }
+        // Also as a cached (prepared) statement, and empty.
+        let empty = try connection.execute(cached: "SELECT count(*) FROM unnest($1::bytea[])", [.byteaArray([])])
+        #expect(empty.int(row: 0, column: 0) == 0)
+        let two = try connection.execute(cached: "SELECT count(*) FROM unnest($1::bytea[])", [.byteaArray([[1], [2, 3]])])
+        #expect(two.int(row: 0, column: 0) == 2)
+    }
+
     @Test func injectionAttemptIsStoredLiterally() throws {
         let connection = try TestDatabase.connect()
         let table = TestDatabase.uniqueName("inj")
