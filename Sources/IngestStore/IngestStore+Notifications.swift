@@ -176,14 +176,15 @@ extension IngestStore {
                 if round == rounds.count { rounds.append([]) }
                 rounds[round].append(index)
             }
-            let statements = [PGStatement(NotificationSQL.commitWithoutFlush)]
-                + rounds.map { round in PGStatement(NotificationSQL.recordBatch, Self.parameters(round.map { recordings[$0] })) }
+            let statements = rounds.map { round in
+                PGStatement(NotificationSQL.recordBatch, Self.parameters(round.map { recordings[$0] }))
+            }
             let results = try connection.executeBatch(statements)
             var rows = [Result<RecordedRow, any Error>](
                 repeating: .failure(IngestStoreError(code: .internal, operation: "recording a verified notification")),
                 count: recordings.count
             )
-            for (round, result) in zip(rounds, results.dropFirst()) where result.rowCount == round.count {
+            for (round, result) in zip(rounds, results) where result.rowCount == round.count {
                 for (row, index) in round.enumerated() {
                     rows[index] = Result { try RecordedRow(result, row: row) }
                 }

@@ -37,6 +37,9 @@ enum NotificationSQL {
                 $32::numeric[], $33::numeric[], $34::numeric[], $35::numeric[], $36::numeric[], $37::bool[])
                 AS l(item, idx, item_no, product_title, line_item_type, quantity, account_amount, product_price,
                     tax_amount, shipping_amount, affiliate_payout, recurring)
+        ), commit_mode AS (
+            -- This transaction commits without waiting for the disk flush (see `IngestStore.recordVerified`).
+            SELECT set_config('synchronous_commit', 'off', true)
         ), delivery AS (
             SELECT d.tenant_id, d.id, d.status, d.received_at, d.event_id, d.duplicate
             FROM (SELECT DISTINCT tenant, delivery FROM item ORDER BY tenant, delivery) i,
@@ -114,15 +117,12 @@ enum NotificationSQL {
             CASE WHEN r.n IS NULL THEN coalesce(d.duplicate, true) ELSE r.duplicate END,
             CASE WHEN r.proposer THEN coalesce(lc.fresh, 0) ELSE 0 END
         FROM item i
+        CROSS JOIN commit_mode
         LEFT JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
         LEFT JOIN recorded r ON r.n = i.n
         LEFT JOIN line_count lc ON lc.event_id = r.event_id
         ORDER BY i.n
         """
-
-    /// Run first in `recordBatch`'s transaction: it commits without waiting for the disk flush (see
-    /// `IngestStore.recordVerified` for why that loses nothing).
-    static let commitWithoutFlush = "SELECT set_config('synchronous_commit', 'off', true)"
 
     /// The `ON CONFLICT DO UPDATE` of `recordBatch`'s events: an event a CSV import stored first takes the
     /// notification's data (customer and tracking columns only where the notification has them) and is
