@@ -45,8 +45,6 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
     private var readHeldBack = false
     private var needsFlush = false
     private var context: ChannelHandlerContext?
-    /// Unary calls run on this connection's event loop (`EventLoopTaskExecutor`).
-    private var loopExecutor: EventLoopTaskExecutor?
 
     init(router: RPCRouter, configuration: RPCServerConfiguration, metrics: RPCMetrics, logger: Logger) {
         self.router = router
@@ -62,7 +60,6 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.loopExecutor = EventLoopTaskExecutor(context.eventLoop)
         if let peer = context.channel.remoteAddress?.description {
             self.logger[metadataKey: "rpc.peer"] = "\(peer)"
         }
@@ -366,7 +363,7 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
         }
         let methodName = method.name
         let logger = self.logger
-        let run: @Sendable () async -> Void = {
+        self.calls[serial]?.task = Task {
             let result: Result<[UInt8], RPCError>
             do {
                 result = .success(try await work())
@@ -374,13 +371,6 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
                 result = .failure(RPCServerConnectionHandler.rpcError(from: error, method: methodName, logger: logger))
             }
             eventLoop.execute { loopBound.value.complete(serial: serial, result) }
-        }
-        // A unary call is short: it runs on this connection's loop. A stream's handler may compute for
-        // long (a CSV chunk), so it runs on the global pool.
-        if case .clientStreaming = method.kind {
-            self.calls[serial]?.task = Task(operation: run)
-        } else {
-            self.calls[serial]?.task = Task(executorPreference: self.loopExecutor, operation: run)
         }
         if extended, call.stream != nil, self.configuration.streamWindow > 1 {
             self.grantCredit(serial: serial, UInt32(self.configuration.streamWindow - 1))
