@@ -94,15 +94,15 @@ extension IngestStore {
         let recording = VerifiedRecording(
             deliveryID: deliveryID, tenant: tenant, account: account, notification: notification, keyVersion: keyVersion
         )
-        // Concurrent recordings share one statement and one transaction (`StoreBatcher`, `recordBatch`).
+        // Concurrent recordings share one transaction (`StoreBatcher`, `NotificationSQL.recordNewEvents`).
         let row = try await self.batched("recording a verified notification", self.verifiedBatcher, recording)
         return RecordedNotification(
             eventID: row.eventID, duplicate: row.duplicate, isTest: notification.isTestIPN, linesInserted: row.linesInserted
         )
     }
 
-    /// One recording as `NotificationSQL.recordBatch` takes it: the text form of each of its columns
-    /// ($1-$25) and of each of its line items ($27-$37).
+    /// One recording as `NotificationSQL.recordNewEvents` and `recordOutcomes` take it: the text form of
+    /// each of its columns ($1-$25) and of each of its line items ($27-$37, after $26 naming the recording).
     struct VerifiedRecording: Sendable {
         var tenant: String
         var deliveryID: Int64
@@ -149,7 +149,7 @@ extension IngestStore {
             }
         }
 
-        /// `recordBatch`'s parameters for these recordings: one array per column.
+        /// The recording statements' parameters for these recordings: one array per column.
         static func parameters(_ recordings: [VerifiedRecording]) -> [PGParameter] {
             let columnCount = recordings.first?.columns.count ?? 25
             let lines = recordings.enumerated().flatMap { index, recording in
@@ -160,9 +160,9 @@ extension IngestStore {
                 + (0..<lineColumnCount).map { column in .array(lines.map { $0[column] }) }
         }
 
-        /// Writes recordings in one transaction: one `recordBatch` statement for the first call of each
+        /// Writes recordings in one transaction: the two recording statements for the first call of each
         /// delivery, then, should a delivery be named more than once (a replay racing the recovery
-        /// sweep), one statement per repeat, which finds the delivery recorded and changes nothing.
+        /// sweep), the two again per repeat, which find the delivery recorded and change nothing.
         static func write(_ connection: PGConnection, _ recordings: [VerifiedRecording]) throws(PGError) -> [Result<RecordedRow, any Error>] {
             struct Delivery: Hashable {
                 var tenant: String
@@ -176,10 +176,11 @@ extension IngestStore {
                 if round == rounds.count { rounds.append([]) }
                 rounds[round].append(index)
             }
-            let statements = rounds.map { round in
-                PGStatement(NotificationSQL.recordBatch, Self.parameters(round.map { recordings[$0] }))
+            let statements = rounds.flatMap { round in
+                let parameters = Self.parameters(round.map { recordings[$0] })
+                return [PGStatement(NotificationSQL.recordNewEvents, parameters), PGStatement(NotificationSQL.recordOutcomes, parameters)]
             }
-            let results = try connection.executeBatch(statements)
+            let results = try connection.executeBatch(statements).enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
             var rows = [Result<RecordedRow, any Error>](
                 repeating: .failure(IngestStoreError(code: .internal, operation: "recording a verified notification")),
                 count: recordings.count
@@ -193,7 +194,7 @@ extension IngestStore {
         }
     }
 
-    /// One row of `recordBatch`.
+    /// One row of `recordOutcomes`.
     struct RecordedRow: Sendable {
         var eventID: Int64?
         var duplicate: Bool

@@ -5,7 +5,8 @@ public struct RecordedNotification: Sendable, Hashable {
     /// The event was already stored (a redelivery, a concurrent duplicate, or a CSV import).
     public var duplicate: Bool
     public var isTest: Bool
-    /// Line items this call inserted.
+    /// Line items inserted for the event. Recordings of one event written together (concurrent
+    /// duplicates in one batch) report them all on the one that inserted the event.
     public var linesInserted: Int
 }
 

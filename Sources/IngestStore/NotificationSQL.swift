@@ -11,24 +11,22 @@ enum NotificationSQL {
         RETURNING id
         """
 
-    /// Records a batch of verified notifications in one statement (see `IngestStore.recordVerified`).
-    /// Each array parameter holds one column, one element per recording (`RecordingBatch` lays them
-    /// out); $26-$37 hold the line items of every recording, $26 naming the recording (1-based).
+    /// A batch of verified notifications is recorded by two statements in one transaction (see
+    /// `IngestStore.recordVerified`), both with the same parameters: each array holds one column,
+    /// one element per recording ($1-$25, laid out by `VerifiedRecording.parameters`), and $26-$37
+    /// hold the line items of every recording, $26 naming the recording (1-based).
     ///
-    /// In order: the deliveries are locked (in id order), so a replay racing the batch records each
-    /// once; those not verified yet are recorded. The first recording of each event key proposes its
-    /// event (in key order, so concurrent batches take events in one order). The unique index
-    /// decides: a new event is inserted; an existing one is locked and returned, and if a CSV import
-    /// stored it first it takes the notification's richer data. Lines go in by (event, item). The
-    /// deliveries are marked verified with their event, and each endpoint counter row touched is
-    /// bumped once, last, so it is held only until the commit. One row per recording comes back:
-    /// the delivery's status before (NULL: no such delivery), event id, duplicate, lines inserted.
-    static let recordBatch = """
-        WITH item AS (
+    /// Locks are taken in one order by every batch: the deliveries (by id), new events (by key),
+    /// then events a CSV import stored and lines, and the endpoint counter rows last. An event the
+    /// webhook stored before is never locked (a CSV import confirming it takes its lines first and
+    /// then it: locking it before its lines here could deadlock with that).
+    private static func recordingInput(documentAs documentType: String) -> String {
+        """
+        item AS (
             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int4[], $5::bool[], $6::text[], $7::text[],
                 $8::text[], $9::int8[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[], $15::text[],
                 $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[], $20::text[], $21::text[], $22::int4[],
-                $23::text[], $24::jsonb[], $25::uuid[])
+                $23::text[], $24::\(documentType)[], $25::uuid[])
                 WITH ORDINALITY AS i(tenant, delivery, account, key_version, is_test, role, receipt, type, time_ms,
                     kind, vendor, affiliate, utc_offset, time_text, currency, total_account, total_order, total_tax,
                     total_shipping, payment_method, upsell, attempt, version, document, key, n)
@@ -37,19 +35,25 @@ enum NotificationSQL {
                 $32::numeric[], $33::numeric[], $34::numeric[], $35::numeric[], $36::numeric[], $37::bool[])
                 AS l(item, idx, item_no, product_title, line_item_type, quantity, account_amount, product_price,
                     tax_amount, shipping_amount, affiliate_payout, recurring)
-        ), commit_mode AS (
-            -- This transaction commits without waiting for the disk flush (see `IngestStore.recordVerified`).
+        )
+        """
+    }
+
+    /// The first statement: locks the deliveries (so a replay racing the batch records each once),
+    /// and for those not verified yet inserts the event of each key that doesn't exist (the first
+    /// recording of a key proposes it; in key order, so concurrent batches take new events in one
+    /// order; an insert waits for another transaction inserting the same key) with its lines. The
+    /// transaction commits without waiting for the disk flush.
+    static let recordNewEvents = """
+        WITH \(Self.recordingInput(documentAs: "jsonb")), commit_mode AS (
             SELECT set_config('synchronous_commit', 'off', true)
         ), delivery AS (
-            SELECT d.tenant_id, d.id, d.status, d.received_at, d.event_id, d.duplicate
+            SELECT d.tenant_id, d.id, d.status
             FROM (SELECT DISTINCT tenant, delivery FROM item ORDER BY tenant, delivery) i,
                 LATERAL (SELECT * FROM ipn_deliveries d WHERE d.tenant_id = i.tenant AND d.id = i.delivery FOR UPDATE) d
         ), todo AS (
-            SELECT i.*, d.status AS previous_status, d.received_at
-            FROM item i JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
-            WHERE d.status <> 'verified'
-        ), proposal AS (
-            SELECT DISTINCT ON (tenant, key) * FROM todo WHERE NOT is_test ORDER BY tenant, key, n
+            SELECT i.* FROM item i JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
+            WHERE d.status <> 'verified' AND NOT i.is_test
         ), event AS (
             INSERT INTO events AS e (
                 tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor,
@@ -60,26 +64,77 @@ enum NotificationSQL {
                 customer_state, customer_postal_code, customer_country)
             SELECT tenant, key, account, role, receipt, type, time_ms, kind, vendor, affiliate, utc_offset, time_text,
                 currency, total_account, total_order, total_tax, total_shipping, payment_method, upsell, attempt,
-                version, document, 'ipn', document #>> '{trackingCodes,0}', document #>> '{customer,billing,firstName}',
-                document #>> '{customer,billing,lastName}', document #>> '{customer,billing,fullName}',
-                document #>> '{customer,billing,email}', document #>> '{customer,billing,address,city}',
-                document #>> '{customer,billing,address,state}', document #>> '{customer,billing,address,postalCode}',
-                document #>> '{customer,billing,address,country}'
-            FROM proposal ORDER BY tenant, key
-            ON CONFLICT (tenant_id, key) DO UPDATE SET
-        \(Self.upgradeCSVEvent)
-            RETURNING e.tenant_id, e.key, e.id, (e.xmax = 0) AS fresh
-        ), line_written AS (
-            INSERT INTO event_lines AS el (
+                version, document, 'ipn', \(Self.customerColumns(from: "document"))
+            FROM (SELECT DISTINCT ON (tenant, key) * FROM todo ORDER BY tenant, key, n) proposal
+            ORDER BY tenant, key
+            ON CONFLICT (tenant_id, key) DO NOTHING
+            RETURNING e.tenant_id, e.key, e.id
+        ), event_line AS (
+            -- A new event has no lines yet, and no other transaction can add any before this one commits.
+            INSERT INTO event_lines (
                 tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount, product_price,
                 tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
             SELECT DISTINCT ON (e.id, l.item_no) t.tenant, l.item_no, e.id, l.product_title, l.line_item_type,
                 l.quantity, l.account_amount, l.product_price, l.tax_amount, l.shipping_amount, l.affiliate_payout,
                 l.recurring, t.document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
             FROM line l
-            JOIN todo t ON t.n = l.item AND NOT t.is_test
+            JOIN todo t ON t.n = l.item
             JOIN event e ON e.tenant_id = t.tenant AND e.key = t.key
             ORDER BY e.id, l.item_no, t.n
+        )
+        SELECT (SELECT count(*) FROM commit_mode), (SELECT count(*) FROM event)
+        """
+
+    /// The second statement, with a new snapshot: every proposed event now exists, inserted by the
+    /// first statement (this transaction's id is its xmin) or committed by another transaction. An
+    /// event a CSV import stored first takes the notification's richer data (customer and tracking
+    /// columns only where the notification has them) and is marked as confirmed by the CSV. Lines
+    /// of events that existed go in by (event, item), upgrading CSV lines. The deliveries are
+    /// marked verified with their event, and each endpoint counter row touched is bumped once. One
+    /// row per recording comes back: the delivery's status before (NULL: no such delivery), event
+    /// id, duplicate, lines inserted.
+    static let recordOutcomes = """
+        WITH \(Self.recordingInput(documentAs: "text")), delivery AS (
+            -- Locked by the first statement.
+            SELECT d.tenant_id, d.id, d.status, d.received_at, d.event_id, d.duplicate
+            FROM (SELECT DISTINCT tenant, delivery FROM item) i,
+                LATERAL (SELECT * FROM ipn_deliveries d WHERE d.tenant_id = i.tenant AND d.id = i.delivery) d
+        ), todo AS (
+            SELECT i.*, d.status AS previous_status, d.received_at
+            FROM item i JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
+            WHERE d.status <> 'verified'
+        ), proposal AS (
+            SELECT DISTINCT ON (tenant, key) * FROM todo WHERE NOT is_test ORDER BY tenant, key, n
+        ), event AS MATERIALIZED (
+            SELECT p.n, p.tenant, p.key, e.id, e.source, e.xmin = pg_current_xact_id()::xid AS fresh
+            FROM proposal p,
+                LATERAL (SELECT e.id, e.source, e.xmin FROM events e WHERE e.tenant_id = p.tenant AND e.key = p.key) e
+        ), upgraded AS (
+            UPDATE events e SET kind = p.kind, vendor = p.vendor, affiliate = p.affiliate,
+                utc_offset_minutes = p.utc_offset, transaction_time_text = p.time_text, currency = p.currency,
+                total_account_amount = p.total_account, total_order_amount = p.total_order,
+                total_tax_amount = p.total_tax, total_shipping_amount = p.total_shipping,
+                payment_method = p.payment_method, upsell_original_receipt = p.upsell, attempt_count = p.attempt,
+                version = p.version, document = p.doc, source = 'ipn',
+                \(Self.customerColumnsKeepingOld(from: "p.doc")),
+                csv_confirmed_at = coalesce(e.csv_confirmed_at, e.created_at)
+            FROM (SELECT p.*, p.document::jsonb AS doc, v.id FROM proposal p JOIN event v ON v.n = p.n WHERE v.source = 'csv') p
+            -- The ARRAY(...) conditions make this an index scan whatever the planner thinks of the join
+            -- (it once chose a scan of all the tenant's events: a millisecond per recording, growing).
+            WHERE e.tenant_id = ANY (ARRAY(SELECT tenant FROM event WHERE source = 'csv'))
+                AND e.id = ANY (ARRAY(SELECT id FROM event WHERE source = 'csv'))
+                AND e.tenant_id = p.tenant AND e.id = p.id AND e.source = 'csv'
+        ), line_written AS (
+            INSERT INTO event_lines AS el (
+                tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount, product_price,
+                tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
+            SELECT DISTINCT ON (v.id, l.item_no) t.tenant, l.item_no, v.id, l.product_title, l.line_item_type,
+                l.quantity, l.account_amount, l.product_price, l.tax_amount, l.shipping_amount, l.affiliate_payout,
+                l.recurring, t.document::jsonb -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
+            FROM line l
+            JOIN todo t ON t.n = l.item AND NOT t.is_test
+            JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND NOT v.fresh
+            ORDER BY v.id, l.item_no, t.n
             ON CONFLICT (tenant_id, event_id, item_no) DO UPDATE SET product_title = EXCLUDED.product_title,
                 line_item_type = EXCLUDED.line_item_type, quantity = EXCLUDED.quantity,
                 account_amount = EXCLUDED.account_amount, product_price = EXCLUDED.product_price,
@@ -92,14 +147,13 @@ enum NotificationSQL {
             SELECT event_id, count(*) FILTER (WHERE fresh) AS fresh FROM line_written GROUP BY event_id
         ), recorded AS (
             UPDATE ipn_deliveries d SET status = 'verified', failure = NULL, failure_detail = NULL,
-                key_version = t.key_version, event_id = e.id, is_test = t.is_test,
-                duplicate = NOT t.is_test AND NOT coalesce(e.fresh AND p.n = t.n, false), processed_at = now()
+                key_version = t.key_version, event_id = v.id, is_test = t.is_test,
+                duplicate = NOT t.is_test AND NOT coalesce(v.fresh AND v.n = t.n, false), processed_at = now()
             FROM todo t
-            LEFT JOIN event e ON e.tenant_id = t.tenant AND e.key = t.key AND NOT t.is_test
-            LEFT JOIN proposal p ON p.tenant = t.tenant AND p.key = t.key AND NOT t.is_test
+            LEFT JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND NOT t.is_test
             WHERE d.tenant_id = t.tenant AND d.id = t.delivery
             RETURNING t.n, t.tenant, t.account, t.delivery, t.previous_status, t.received_at, t.is_test,
-                d.event_id, d.duplicate, coalesce(p.n = t.n, false) AS proposer
+                d.event_id, d.duplicate, coalesce(v.n = t.n, false) AS proposer, coalesce(v.fresh, false) AS fresh
         ), counted AS (
             INSERT INTO endpoint_counters AS c (tenant_id, account, shard, accepted, rejected, last_notification_at,
                 test_seen_at)
@@ -115,40 +169,36 @@ enum NotificationSQL {
         SELECT i.n, d.status,
             CASE WHEN r.n IS NULL THEN d.event_id ELSE r.event_id END,
             CASE WHEN r.n IS NULL THEN coalesce(d.duplicate, true) ELSE r.duplicate END,
-            CASE WHEN r.proposer THEN coalesce(lc.fresh, 0) ELSE 0 END
+            CASE WHEN NOT coalesce(r.proposer, false) THEN 0
+                WHEN r.fresh THEN (SELECT count(*) FROM event_lines el WHERE el.tenant_id = i.tenant AND el.event_id = r.event_id)
+                ELSE coalesce(lc.fresh, 0) END
         FROM item i
-        CROSS JOIN commit_mode
         LEFT JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
         LEFT JOIN recorded r ON r.n = i.n
         LEFT JOIN line_count lc ON lc.event_id = r.event_id
         ORDER BY i.n
         """
 
-    /// The `ON CONFLICT DO UPDATE` of `recordBatch`'s events: an event a CSV import stored first takes the
-    /// notification's data (customer and tracking columns only where the notification has them) and is
-    /// marked as confirmed by the CSV; one the webhook stored is left as it is (the update only locks
-    /// it and returns its id, which a later statement could not see if another transaction committed
-    /// it after this one started).
-    private static let upgradeCSVEvent: String = {
-        let replaced = [
-            "kind", "vendor", "affiliate", "utc_offset_minutes", "transaction_time_text", "currency",
-            "total_account_amount", "total_order_amount", "total_tax_amount", "total_shipping_amount", "payment_method",
-            "upsell_original_receipt", "attempt_count", "version", "document",
-        ]
-        let filled = [
-            "tracking_code", "customer_first_name", "customer_last_name", "customer_full_name", "customer_email",
-            "customer_city", "customer_state", "customer_postal_code", "customer_country",
-        ]
-        let assignments =
-            replaced.map { "\($0) = CASE WHEN e.source = 'csv' THEN EXCLUDED.\($0) ELSE e.\($0) END" }
-            + filled.map { "\($0) = CASE WHEN e.source = 'csv' THEN coalesce(EXCLUDED.\($0), e.\($0)) ELSE e.\($0) END" }
-            + [
-                "csv_confirmed_at = CASE WHEN e.source = 'csv' THEN coalesce(e.csv_confirmed_at, e.created_at) "
-                    + "ELSE e.csv_confirmed_at END",
-                "source = 'ipn'",
-            ]
-        return assignments.map { "            " + $0 }.joined(separator: ",\n")
-    }()
+    /// The customer and tracking columns of an event, from its notification document.
+    private static func customerColumns(from document: String) -> String {
+        Self.customerPaths.map { "\(document) #>> '\($0.path)'" }.joined(separator: ", ")
+    }
+
+    /// `SET` assignments of the customer and tracking columns from a document, keeping a column's
+    /// value where the document has none.
+    private static func customerColumnsKeepingOld(from document: String) -> String {
+        Self.customerPaths.map { "\($0.column) = coalesce(\(document) #>> '\($0.path)', e.\($0.column))" }
+            .joined(separator: ",\n                ")
+    }
+
+    private static let customerPaths: [(column: String, path: String)] = [
+        ("tracking_code", "{trackingCodes,0}"), ("customer_first_name", "{customer,billing,firstName}"),
+        ("customer_last_name", "{customer,billing,lastName}"), ("customer_full_name", "{customer,billing,fullName}"),
+        ("customer_email", "{customer,billing,email}"), ("customer_city", "{customer,billing,address,city}"),
+        ("customer_state", "{customer,billing,address,state}"),
+        ("customer_postal_code", "{customer,billing,address,postalCode}"),
+        ("customer_country", "{customer,billing,address,country}"),
+    ]
 
     /// Locks the delivery so a replay and a recovery sweep can't both record it.
     static let lockDelivery = """

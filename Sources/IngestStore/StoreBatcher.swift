@@ -109,9 +109,10 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
             }
         }
         let more = self.state.withLock { state in
-            guard !state.waiting.isEmpty else {
-                // Counted and emptied under the same lock as `submit` appends: a call that arrives
-                // after this starts a writer of its own.
+            // Counted and emptied under the same lock as `submit` appends: a call that arrives after
+            // this starts a writer of its own. An extra writer (started for a backlog) stops once one
+            // batch takes what waits.
+            guard !state.waiting.isEmpty, state.writers == 1 || state.waiting.count > self.maxBatch else {
                 state.writers -= 1
                 return false
             }

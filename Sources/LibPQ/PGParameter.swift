@@ -125,7 +125,8 @@ extension PGParameter {
     /// a whole batch of rows as a few array parameters and `unnest` them (cast the placeholder:
     /// `$1::int8[]`). Each element is the element type's text form (`nil` is NULL); every element is
     /// quoted with its backslashes and double quotes escaped, so any text (commas, braces, quotes,
-    /// the word NULL, the empty string) arrives exactly as given.
+    /// the word NULL, the empty string) arrives exactly as given. (An unquoted NULL is SQL NULL under
+    /// PostgreSQL's default `array_nulls = on`, which this relies on.)
     public static func array(_ elements: [String?]) -> PGParameter {
         var literal: [UInt8] = [UInt8(ascii: "{")]
         literal.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })

@@ -292,8 +292,8 @@ struct NotificationStoreTests {
                 deliveries.append((account, id))
             }
         }
-        // Recorded at once, so they share batches; one names a delivery that doesn't exist, which the
-        // database function refuses: that call fails alone, the batch is written again one by one.
+        // Recorded at once, so they share batches; one names a delivery that doesn't exist: that call
+        // fails alone, and the rest of its batch is recorded.
         let outcomes = await withTaskGroup(of: (Int64, RecordedNotification?).self) { group in
             for (account, id) in deliveries + [(Self.account, Int64(987_654_321))] {
                 group.addTask {
@@ -584,6 +584,49 @@ struct NotificationStoreTests {
         #expect(again.duplicate && again.eventID == csvID)
         let after = try await store.events(tenant: "t1", account: Self.account)
         #expect(after.count == 1 && after.first?.csvConfirmedAtMs == csvCreatedAt && after.first?.attemptCount == 1)
+        await store.shutdown()
+    }
+
+    @Test func anEventAnotherTransactionIsInsertingIsWaitedForAndFound() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore()
+        let vector = try NotificationVectors.load("v7_sale_vendor")
+        let timeMs = vector.notification.transactionTime.unixMilliseconds
+        let id = try await store.recordDelivery(
+            tenant: "t1", account: Self.account, receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: vector.body
+        )
+        // Another instance is inserting the same event and hasn't committed yet.
+        let other = try PGConnection(conninfo: schema.conninfo)
+        defer { other.close() }
+        try other.execute("BEGIN")
+        let inserted = try other.execute(
+            """
+            INSERT INTO events (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, source)
+            VALUES ($1, cbingest_event_key($2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8), $2, 'VENDOR', 'SYNTH001', 'SALE',
+                $3::int8, 'sale', 'ipn')
+            RETURNING id
+            """,
+            [.text("t1"), .text(Self.account), .init(timeMs)]
+        )
+        let otherID = try #require(inserted.int64(row: 0, column: 0))
+        let recording = Task {
+            try await store.recordVerified(
+                deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification, keyVersion: 1
+            )
+        }
+        // The recording waits on the other insert (the unique index decides); once that commits, the
+        // recording finds the event, although its statement started before the event was visible.
+        try await Task.sleep(for: .milliseconds(300))
+        try other.execute("COMMIT")
+        let recorded = try await recording.value
+        #expect(recorded.duplicate && recorded.eventID == otherID)
+        let state = try #require(try await store.deliveryState(tenant: "t1", deliveryID: id))
+        #expect(state.status == "verified" && state.eventID == otherID && state.duplicate == true)
+        #expect(try await store.eventCount(tenant: "t1", account: Self.account) == 1)
+        // Its lines were added to that event: the other insert had none.
+        let lines = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH001")
+        #expect(lines.map(\.eventID) == [otherID] && recorded.linesInserted == 1)
         await store.shutdown()
     }
 }
