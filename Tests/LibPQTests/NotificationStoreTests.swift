@@ -277,6 +277,50 @@ struct NotificationStoreTests {
         await store.shutdown()
     }
 
+    @Test func deliveriesWaitingForABatchWhenTheStoreShutsDownEachGetAnAnswer() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 2)
+        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        // Many calls queue behind the batch being written; the store shuts down meanwhile. Each call
+        // returns (none hangs): stored, or refused as unavailable, and exactly the stored ones are in
+        // the database.
+        let calls = (0..<200).map { index in
+            Task { () -> Result<Int64, any Error> in
+                do {
+                    let delivery = try await store.recordDelivery(
+                        tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: "application/json", body: Array("b\(index)".utf8)
+                    )
+                    return .success(try #require(delivery).deliveryID)
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(2))
+        await store.shutdown()
+        var stored: Set<Int64> = []
+        var refused = 0
+        for call in calls {
+            switch await call.value {
+            case .success(let id):
+                stored.insert(id)
+            case .failure(let error):
+                #expect((error as? IngestStoreError)?.code == .unavailable, "\(error)")
+                refused += 1
+            }
+        }
+        #expect(stored.count + refused == 200)
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        let rows = try connection.execute("SELECT id FROM ipn_deliveries")
+        #expect(Set((0..<rows.rowCount).compactMap { rows.int64(row: $0, column: 0) }) == stored)
+        // After shutdown a call is refused at once.
+        await #expect(throws: IngestStoreError.self) {
+            try await store.recordDelivery(tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: "a", body: [1])
+        }
+    }
+
     @Test func batchedRecordingsOfTwoAccountsAndOneThatFailsOnTheServer() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
