@@ -9,9 +9,10 @@ import Synchronization
 /// One batch is written at a time, and up to `maxWriters` while calls pile up (so that under load
 /// the work of one overlaps the disk flush of another). Each batch is its own pool job: a writer
 /// hands its connection back after every batch and queues again behind the pool's other work while
-/// calls are waiting, so batching never keeps the pool from the service's other calls. Nothing is held only here: every call waits
-/// until its batch is committed (or failed) before it returns. At most `maxWaiting` calls wait;
-/// more are refused at once (`.poolExhausted`), as the pool refuses jobs.
+/// calls are waiting, so batching never keeps the pool from the service's other calls. Nothing is
+/// held only here: every call waits until its batch is committed (or failed) before it returns. At
+/// most `maxWaiting` calls wait; more are refused at once (`.poolExhausted`), as the pool refuses
+/// jobs.
 final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
     /// Writes one batch and returns one result per input, in order.
     typealias Write = @Sendable (PGConnection, [Input]) -> [Result<Output, any Error>]
