@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "IngestGateway",
             dependencies: [
-                "IngestClient",
+                "IngestClient", "RPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

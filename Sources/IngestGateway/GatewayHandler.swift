@@ -1,4 +1,5 @@
 import IngestClient
+import RPCCore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -38,6 +39,8 @@ final class GatewayHandler: ChannelInboundHandler {
     /// keeps one alive) and sends nothing, or dribbles a header, is cut off after `requestTimeout`.
     private var headDeadline: Scheduled<Void>?
     private var busy = false
+    /// A request's RPC runs on this connection's event loop (`EventLoopTaskExecutor`).
+    private var loopExecutor: EventLoopTaskExecutor?
 
     init(
         client: IngestClient, configuration: GatewayConfiguration, metrics: GatewayMetrics,
@@ -48,6 +51,10 @@ final class GatewayHandler: ChannelInboundHandler {
         self.metrics = metrics
         self.metricsText = metricsText
         self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.loopExecutor = EventLoopTaskExecutor(context.eventLoop)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -172,7 +179,7 @@ final class GatewayHandler: ChannelInboundHandler {
         }
     }
 
-    /// Runs an RPC off the event loop and answers on it.
+    /// Runs an RPC as a task on this connection's event loop and answers from there.
     private func callService(
         context: ChannelHandlerContext,
         _ body: @escaping @Sendable (IngestClient) async throws -> (HTTPResponseStatus, String),
@@ -185,7 +192,7 @@ final class GatewayHandler: ChannelInboundHandler {
         let logger = self.logger
         let metrics = self.metrics
         let eventLoop = context.eventLoop
-        Task {
+        Task(executorPreference: self.loopExecutor) {
             let answer: (HTTPResponseStatus, String)
             do {
                 answer = try await body(client)

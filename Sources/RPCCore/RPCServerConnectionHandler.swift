@@ -45,6 +45,8 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
     private var readHeldBack = false
     private var needsFlush = false
     private var context: ChannelHandlerContext?
+    /// Unary calls run on this connection's event loop (`EventLoopTaskExecutor`).
+    private var loopExecutor: EventLoopTaskExecutor?
 
     init(router: RPCRouter, configuration: RPCServerConfiguration, metrics: RPCMetrics, logger: Logger) {
         self.router = router
@@ -60,6 +62,7 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.loopExecutor = EventLoopTaskExecutor(context.eventLoop)
         if let peer = context.channel.remoteAddress?.description {
             self.logger[metadataKey: "rpc.peer"] = "\(peer)"
         }
@@ -363,7 +366,7 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
         }
         let methodName = method.name
         let logger = self.logger
-        self.calls[serial]?.task = Task {
+        let run: @Sendable () async -> Void = {
             let result: Result<[UInt8], RPCError>
             do {
                 result = .success(try await work())
@@ -371,6 +374,13 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
                 result = .failure(RPCServerConnectionHandler.rpcError(from: error, method: methodName, logger: logger))
             }
             eventLoop.execute { loopBound.value.complete(serial: serial, result) }
+        }
+        // A unary call is short: it runs on this connection's loop. A stream's handler may compute for
+        // long (a CSV chunk), so it runs on the global pool.
+        if case .clientStreaming = method.kind {
+            self.calls[serial]?.task = Task(operation: run)
+        } else {
+            self.calls[serial]?.task = Task(executorPreference: self.loopExecutor, operation: run)
         }
         if extended, call.stream != nil, self.configuration.streamWindow > 1 {
             self.grantCredit(serial: serial, UInt32(self.configuration.streamWindow - 1))

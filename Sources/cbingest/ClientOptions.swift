@@ -21,6 +21,16 @@ struct ClientOptions: ParsableArguments {
     }
 
     static func makeClient(server: String, timeoutSeconds: Int, authTokenFile: String?, name: String) throws -> IngestClient {
+        IngestClient(
+            configuration: try Self.clientConfiguration(
+                server: server, timeoutSeconds: timeoutSeconds, authTokenFile: authTokenFile, name: name
+            )
+        )
+    }
+
+    static func clientConfiguration(
+        server: String, timeoutSeconds: Int, authTokenFile: String?, name: String
+    ) throws -> RPCClientConfiguration {
         let parts = server.split(separator: ":")
         guard parts.count >= 2, let port = Int(parts.last!), (1...65535).contains(port) else {
             throw ValidationError("the server address must be HOST:PORT, for example 127.0.0.1:7600")
@@ -29,7 +39,7 @@ struct ClientOptions: ParsableArguments {
         configuration.defaultCallTimeout = .seconds(timeoutSeconds)
         configuration.clientName = name
         configuration.authToken = try Self.authToken(file: authTokenFile)
-        return IngestClient(configuration: configuration)
+        return configuration
     }
 
     static func authToken(file: String?) throws -> String? {

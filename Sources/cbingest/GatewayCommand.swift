@@ -28,17 +28,16 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxBodyBytes: Int = 64 * 1024
 
     func run() async throws {
-        let rpcClient = try ClientOptions.makeClient(server: self.rpc, timeoutSeconds: 10, authTokenFile: nil, name: "cbingest-gateway")
+        let rpc = try ClientOptions.clientConfiguration(server: self.rpc, timeoutSeconds: 10, authTokenFile: nil, name: "cbingest-gateway")
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "cbingest-gateway")
         var configuration = GatewayConfiguration()
         configuration.host = self.httpHost
         configuration.port = self.httpPort
         configuration.maxBodyBytes = self.maxBodyBytes
-        let gateway = try await Gateway.start(configuration: configuration, client: rpcClient, logger: logger)
+        let gateway = try await Gateway.start(configuration: configuration, rpc: rpc, logger: logger)
         print("cbingest HTTP gateway listening on \(self.httpHost):\(gateway.localAddress?.port ?? self.httpPort), forwarding to \(self.rpc)")
         await ServeCommand.waitForTerminationSignal()
         await gateway.shutdown()
-        await rpcClient.close()
     }
 }

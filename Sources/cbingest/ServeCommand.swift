@@ -90,19 +90,16 @@ struct ServeCommand: AsyncParsableCommand {
         let rpcPort = application.rpcAddress?.port ?? settings.service.rpc.port
         print("cbingest RPC listening on \(settings.service.rpc.host):\(rpcPort)")
         var gateway: Gateway?
-        var gatewayClient: IngestClient?
         if let gatewayConfiguration = settings.gateway {
             // The gateway reaches VerifyIPN through the client library, like any other caller.
             var clientConfiguration = RPCClientConfiguration(host: settings.rpcHostForLocalClients, port: rpcPort)
             clientConfiguration.authToken = settings.service.rpc.authToken
             clientConfiguration.clientName = "cbingest-gateway"
-            let client = IngestClient(configuration: clientConfiguration)
             do {
                 gateway = try await Gateway.start(
-                    configuration: gatewayConfiguration, client: client, logger: logger,
+                    configuration: gatewayConfiguration, rpc: clientConfiguration, logger: logger,
                     metricsText: { registry.emitToString() }
                 )
-                gatewayClient = client
             } catch {
                 FileHandle.standardError.write(Data("cbingest serve: cannot start the HTTP gateway: \(error)\n".utf8))
                 await application.shutdown()
@@ -114,7 +111,6 @@ struct ServeCommand: AsyncParsableCommand {
         await Self.waitForTerminationSignal()
         await gateway?.shutdown()
         await application.shutdown()
-        await gatewayClient?.close()
     }
 
     /// Suspends until SIGTERM or SIGINT arrives.

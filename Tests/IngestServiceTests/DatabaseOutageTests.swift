@@ -46,10 +46,13 @@ struct DatabaseOutageTests {
 
     func exercise(conninfo: String, directory: String, port: String) async throws {
         try await withService({ $0.databaseURL = conninfo }) { service in
-            let client = IngestClient(configuration: RPCClientConfiguration(host: "127.0.0.1", port: service.port))
             var configuration = GatewayConfiguration()
             configuration.port = 0
-            let gateway = try await Gateway.start(configuration: configuration, client: client, logger: service.logs.makeLogger())
+            // The gateway as `cbingest serve` starts it: with a client of its own per event loop.
+            let gateway = try await Gateway.start(
+                configuration: configuration, rpc: RPCClientConfiguration(host: "127.0.0.1", port: service.port),
+                logger: service.logs.makeLogger()
+            )
             let base = "http://127.0.0.1:\(gateway.localAddress!.port!)"
             let (tenant, token) = try await VerifyIPNTests.endpoint(service, account: "synthvend", secret: "SYNTHKEY0000TEST")
             let url = "\(base)/clickbank/ipn/\(token)"
@@ -72,7 +75,6 @@ struct DatabaseOutageTests {
             let state = try await service.client.getWebhookURL(tenantID: tenant, account: "synthvend")
             #expect(state.acceptedNotifications == 2, "the sale from before and the retried upsell")
             await gateway.shutdown()
-            await client.close()
         }
     }
 }
