@@ -25,7 +25,9 @@ public final class IngestHandlers: Sendable {
         var router = RPCRouter()
         router.unary(IngestMethod.storeSecret.rawValue, IngestMethod.storeSecret.name, self.storeSecret)
         router.unary(IngestMethod.getWebhookURL.rawValue, IngestMethod.getWebhookURL.name, self.getWebhookURL)
-        router.unary(IngestMethod.verifyIPN.rawValue, IngestMethod.verifyIPN.name, self.verifyIPN)
+        // Short between its two batched database writes, and the gateway calls it over one connection per
+        // event loop: it runs on the connection's loop, without a hand-off to the global pool.
+        router.unary(IngestMethod.verifyIPN.rawValue, IngestMethod.verifyIPN.name, onEventLoop: true, self.verifyIPN)
         router.clientStreaming(IngestMethod.importCSV.rawValue, IngestMethod.importCSV.name, self.importCSV)
         router.inlineOrUnary(
             IngestMethod.check.rawValue, IngestMethod.check.name, inline: Self.checkWithoutDatabase, unary: self.check

@@ -81,6 +81,12 @@ public struct RPCMethod: Sendable {
 
     public var name: String
     public var kind: Kind
+    /// A `unary` call's task runs on its connection's event loop (`EventLoopTaskExecutor`) instead of
+    /// Swift's global pool: for a short handler whose callers keep one connection per loop, as the
+    /// HTTP gateway does for VerifyIPN (11% more notifications/s at 16 gateway connections). Off by
+    /// default: with many callers on few loops, one loop then runs all their handlers (GetWebhookURL
+    /// at 64 callers had a p99 about 2 ms higher that way).
+    public var runsOnEventLoop = false
 }
 
 /// Maps method indexes (declaration order in the .proto) to handlers.
@@ -99,17 +105,23 @@ public struct RPCRouter: Sendable {
         self.methods[index] = method
     }
 
+    /// `onEventLoop`: see `RPCMethod.runsOnEventLoop`.
     public mutating func unary<Request: WireMessage, Response: WireMessage>(
         _ index: UInt32,
         _ name: String,
+        onEventLoop: Bool = false,
         _ handler: @escaping @Sendable (Request, RPCCallContext) async throws -> Response
     ) {
         self.register(
             index: index,
-            RPCMethod(name: name, kind: .unary { bytes, context in
-                let request = try Self.decode(Request.self, bytes, method: name)
-                return try await handler(request, context).serializedBytes()
-            })
+            RPCMethod(
+                name: name,
+                kind: .unary { bytes, context in
+                    let request = try Self.decode(Request.self, bytes, method: name)
+                    return try await handler(request, context).serializedBytes()
+                },
+                runsOnEventLoop: onEventLoop
+            )
         )
     }
 

@@ -45,7 +45,7 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
     private var readHeldBack = false
     private var needsFlush = false
     private var context: ChannelHandlerContext?
-    /// Unary calls run on this connection's event loop (`EventLoopTaskExecutor`).
+    /// Calls of methods that ask for it run on this connection's event loop (`RPCMethod.runsOnEventLoop`).
     private var loopExecutor: EventLoopTaskExecutor?
 
     init(router: RPCRouter, configuration: RPCServerConfiguration, metrics: RPCMetrics, logger: Logger) {
@@ -375,12 +375,10 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
             }
             eventLoop.execute { loopBound.value.complete(serial: serial, result) }
         }
-        // A unary call is short: it runs on this connection's loop. A stream's handler may compute for
-        // long (a CSV chunk), so it runs on the global pool.
-        if case .clientStreaming = method.kind {
-            self.calls[serial]?.task = Task(operation: run)
-        } else {
+        if method.runsOnEventLoop {
             self.calls[serial]?.task = Task(executorPreference: self.loopExecutor, operation: run)
+        } else {
+            self.calls[serial]?.task = Task(operation: run)
         }
         if extended, call.stream != nil, self.configuration.streamWindow > 1 {
             self.grantCredit(serial: serial, UInt32(self.configuration.streamWindow - 1))
