@@ -151,13 +151,11 @@ extension IngestStore {
 
         /// The recording statements' parameters for these recordings: one array per column.
         static func parameters(_ recordings: [VerifiedRecording]) -> [PGParameter] {
-            let columnCount = recordings.first?.columns.count ?? 25
             let lines = recordings.enumerated().flatMap { index, recording in
                 recording.lines.map { [String(index + 1)] + $0 }
             }
-            let lineColumnCount = 12
-            return (0..<columnCount).map { column in .array(recordings.map { $0.columns[column] }) }
-                + (0..<lineColumnCount).map { column in .array(lines.map { $0[column] }) }
+            return (0..<25).map { column in .array(recordings.map { $0.columns[column] }) }  // $1-$25
+                + (0..<12).map { column in .array(lines.map { $0[column] }) }  // $26-$37
         }
 
         /// Writes recordings in one transaction: the two recording statements for the first call of each
@@ -180,14 +178,28 @@ extension IngestStore {
                 let parameters = Self.parameters(round.map { recordings[$0] })
                 return [PGStatement(NotificationSQL.recordNewEvents, parameters), PGStatement(NotificationSQL.recordOutcomes, parameters)]
             }
-            let results = try connection.executeBatch(statements).enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            let results = try connection.executeBatch(statements)
             var rows = [Result<RecordedRow, any Error>](
                 repeating: .failure(IngestStoreError(code: .internal, operation: "recording a verified notification")),
                 count: recordings.count
             )
-            for (round, result) in zip(rounds, results) where result.rowCount == round.count {
+            for (number, round) in rounds.enumerated() {
+                let newEvents = results[2 * number]
+                let outcomes = results[2 * number + 1]
+                guard outcomes.rowCount == round.count else { continue }
+                // The lines of each new event, by the (1-based) recording that proposed it.
+                var newEventLines: [Int: Int] = [:]
+                for row in 0..<newEvents.rowCount {
+                    if let recording = newEvents.int(row: row, column: 0) {
+                        newEventLines[recording] = newEvents.int(row: row, column: 1) ?? 0
+                    }
+                }
                 for (row, index) in round.enumerated() {
-                    rows[index] = Result { try RecordedRow(result, row: row) }
+                    rows[index] = Result {
+                        var recorded = try RecordedRow(outcomes, row: row)
+                        recorded.linesInserted += newEventLines[row + 1] ?? 0
+                        return recorded
+                    }
                 }
             }
             return rows

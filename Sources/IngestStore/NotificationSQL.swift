@@ -42,18 +42,18 @@ enum NotificationSQL {
     /// The first statement: locks the deliveries (so a replay racing the batch records each once),
     /// and for those not verified yet inserts the event of each key that doesn't exist (the first
     /// recording of a key proposes it; in key order, so concurrent batches take new events in one
-    /// order; an insert waits for another transaction inserting the same key) with its lines. The
-    /// transaction commits without waiting for the disk flush.
+    /// order; an insert waits for another transaction inserting the same key) with its lines. One
+    /// row comes back per event it inserted: the recording that proposed it and its lines.
     static let recordNewEvents = """
-        WITH \(Self.recordingInput(documentAs: "jsonb")), commit_mode AS (
-            SELECT set_config('synchronous_commit', 'off', true)
-        ), delivery AS (
+        WITH \(Self.recordingInput(documentAs: "jsonb")), delivery AS (
             SELECT d.tenant_id, d.id, d.status
             FROM (SELECT DISTINCT tenant, delivery FROM item ORDER BY tenant, delivery) i,
                 LATERAL (SELECT * FROM ipn_deliveries d WHERE d.tenant_id = i.tenant AND d.id = i.delivery FOR UPDATE) d
         ), todo AS (
             SELECT i.* FROM item i JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
             WHERE d.status <> 'verified' AND NOT i.is_test
+        ), proposal AS (
+            SELECT DISTINCT ON (tenant, key) * FROM todo ORDER BY tenant, key, n
         ), event AS (
             INSERT INTO events AS e (
                 tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor,
@@ -65,7 +65,7 @@ enum NotificationSQL {
             SELECT tenant, key, account, role, receipt, type, time_ms, kind, vendor, affiliate, utc_offset, time_text,
                 currency, total_account, total_order, total_tax, total_shipping, payment_method, upsell, attempt,
                 version, document, 'ipn', \(Self.customerColumns(from: "document"))
-            FROM (SELECT DISTINCT ON (tenant, key) * FROM todo ORDER BY tenant, key, n) proposal
+            FROM proposal
             ORDER BY tenant, key
             ON CONFLICT (tenant_id, key) DO NOTHING
             RETURNING e.tenant_id, e.key, e.id
@@ -81,8 +81,10 @@ enum NotificationSQL {
             JOIN todo t ON t.n = l.item
             JOIN event e ON e.tenant_id = t.tenant AND e.key = t.key
             ORDER BY e.id, l.item_no, t.n
+            RETURNING event_id
         )
-        SELECT (SELECT count(*) FROM commit_mode), (SELECT count(*) FROM event)
+        SELECT p.n, (SELECT count(*) FROM event_line l WHERE l.event_id = e.id)
+        FROM proposal p JOIN event e ON e.tenant_id = p.tenant AND e.key = p.key
         """
 
     /// The second statement, with a new snapshot: every proposed event now exists, inserted by the
@@ -92,9 +94,12 @@ enum NotificationSQL {
     /// of events that existed go in by (event, item), upgrading CSV lines. The deliveries are
     /// marked verified with their event, and each endpoint counter row touched is bumped once. One
     /// row per recording comes back: the delivery's status before (NULL: no such delivery), event
-    /// id, duplicate, lines inserted.
+    /// id, duplicate, lines inserted into an event that existed (those of a new event come from the
+    /// first statement). The transaction commits without waiting for the disk flush.
     static let recordOutcomes = """
-        WITH \(Self.recordingInput(documentAs: "text")), delivery AS (
+        WITH \(Self.recordingInput(documentAs: "text")), commit_mode AS (
+            SELECT set_config('synchronous_commit', 'off', true)
+        ), delivery AS (
             -- Locked by the first statement.
             SELECT d.tenant_id, d.id, d.status, d.received_at, d.event_id, d.duplicate
             FROM (SELECT DISTINCT tenant, delivery FROM item) i,
@@ -169,10 +174,9 @@ enum NotificationSQL {
         SELECT i.n, d.status,
             CASE WHEN r.n IS NULL THEN d.event_id ELSE r.event_id END,
             CASE WHEN r.n IS NULL THEN coalesce(d.duplicate, true) ELSE r.duplicate END,
-            CASE WHEN NOT coalesce(r.proposer, false) THEN 0
-                WHEN r.fresh THEN (SELECT count(*) FROM event_lines el WHERE el.tenant_id = i.tenant AND el.event_id = r.event_id)
-                ELSE coalesce(lc.fresh, 0) END
+            CASE WHEN coalesce(r.proposer, false) AND NOT r.fresh THEN coalesce(lc.fresh, 0) ELSE 0 END
         FROM item i
+        CROSS JOIN commit_mode
         LEFT JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
         LEFT JOIN recorded r ON r.n = i.n
         LEFT JOIN line_count lc ON lc.event_id = r.event_id
