@@ -39,10 +39,11 @@ final class StoreBatcher<Input: Sendable, Output: Sendable>: Sendable {
     private let write: Write
     /// Another writer starts (up to `maxWriters`) only while more calls than this wait. Batches
     /// written one at a time are bigger and cost the database less per call (two writers all the
-    /// time cost 15% more CPU per notification at 16 gateway connections), but a single writer
+    /// time cost 13-21% more CPU per notification at 16 gateway connections), but a single writer
     /// leaves calls waiting through each batch's disk flush. Against one writer until 64 calls
-    /// wait, this rule gave the gateway 5-14% more notifications/s at 16 connections in five of six
-    /// A/B pairs (9% less in the sixth) and 8-13% more at 64 (two pairs) on the two-core machine.
+    /// wait, this rule gave the gateway more notifications/s at 16 connections in four of five A/B
+    /// pairs (5-14% more; 9% less in the fifth) and 8-13% more at 64 (two pairs) on the two-core
+    /// machine.
     private let backlogForAnotherWriter = 4
 
     /// `maxWriters` defaults to a quarter of the pool (at least 1, at most 2): two batchers then

@@ -83,9 +83,9 @@ public struct RPCMethod: Sendable {
     public var kind: Kind
     /// A `unary` call's task runs on its connection's event loop (`EventLoopTaskExecutor`) instead of
     /// Swift's global pool: for a short handler whose callers keep one connection per loop, as the
-    /// HTTP gateway does for VerifyIPN (11% more notifications/s at 16 gateway connections). Off by
-    /// default: with many callers on few loops, one loop then runs all their handlers (GetWebhookURL
-    /// at 64 callers had a p99 about 2 ms higher that way).
+    /// HTTP gateway does for VerifyIPN (more notifications/s at 16 gateway connections in 12 of 14
+    /// A/B pairs). Off by default: with many callers on few loops, one loop then runs all their
+    /// handlers (GetWebhookURL at 64 callers had a p99 about 2 ms higher that way).
     public var runsOnEventLoop = false
 }
 
