@@ -78,7 +78,8 @@ docker-down:
 	$(COMPOSE) --profile integration down
 
 # Release-build benchmarks; prints the tables that README.md shows.
-bench: deps
+bench:
+	@scripts/install-deps.sh bench
 	@scripts/bench.sh
 
 clean:

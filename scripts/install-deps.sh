@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cbingest needs to build, run and test, if any are missing.
-# Needs root (or sudo) only when something is missing.
+# Needs root (or sudo) only when something is missing. `install-deps.sh bench` also installs what
+# `make bench` needs (wrk, the HTTP load generator).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,9 @@ packages=(
     iproute2             # `ip netns` for the integration test's own network namespace
     python3              # the independent reference client used by end-to-end tests
 )
+if [ "${1:-}" = bench ]; then
+    packages+=(wrk)      # HTTP load on the gateway, light enough to leave the cores to server and database
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cbingest-bench",
         abstract: "Load generator for `make bench` (scripts/bench.sh runs it).",
-        subcommands: [EchoCommand.self, RPCLoadCommand.self, GatewayLoadCommand.self]
+        subcommands: [EchoCommand.self, RPCLoadCommand.self, GatewayLoadCommand.self, GatewayBodiesCommand.self]
     )
 }
 

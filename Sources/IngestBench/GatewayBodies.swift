@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+
+/// Writes prepared gateway request bodies to a file, one per line, for an external load generator
+/// (`make bench` drives wrk with them; wrk takes far less CPU than a Swift client on the machine the
+/// server and database share).
+struct GatewayBodiesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway-bodies",
+        abstract: "Write encrypted v7 notification bodies (distinct receipts plus redeliveries), one per line."
+    )
+
+    @Option var secretKey: String = "SYNTHKEY0000TEST"
+    @Option(help: "Decrypted v7 notification document to vary (its receipt is replaced).") var template: String
+    @Option(help: "How many bodies to write.") var count: Int
+    @Option(help: "Share of bodies that redeliver an earlier one.") var redeliveryShare: Double = 0.1
+    @Option(help: "Receipt prefix; keep receipts of separate runs distinct.") var prefix: String
+    @Option(help: "File to write.") var output: String
+
+    func run() async throws {
+        let document = try String(contentsOfFile: self.template, encoding: .utf8)
+        guard let receiptRange = document.range(of: #""receipt":"[^"]*""#, options: .regularExpression) else {
+            throw ValidationError("the template has no receipt")
+        }
+        let bodies = BodySource(
+            document: document, receiptRange: receiptRange, secretKey: self.secretKey,
+            prefix: self.prefix, redeliveryShare: self.redeliveryShare
+        )
+        var out: [UInt8] = []
+        out.reserveCapacity(self.count * 2_400)
+        for _ in 0..<self.count {
+            // A ClickBank v7 body is a single-line JSON object, so a newline separates bodies.
+            out += bodies.next()
+            out.append(UInt8(ascii: "\n"))
+        }
+        guard FileManager.default.createFile(atPath: self.output, contents: Data(out)) else {
+            throw ValidationError("cannot write \(self.output)")
+        }
+    }
+}
