@@ -71,7 +71,9 @@ extension IngestStore {
                 if offset > progress.receivedOffset {
                     throw CSVOffsetGap(fileName: fileName, expectedOffset: progress.receivedOffset, offset: offset)
                 }
-                let newBytes = data[Int(progress.receivedOffset - offset)...]
+                // A chunk may end before the committed offset (a late retry, or another instance
+                // behind this one): then none of it is new.
+                let newBytes = data[min(data.count, Int(progress.receivedOffset - offset))...]
                 let endsFile = lastChunk && end >= progress.receivedOffset
                 if progress.complete || (newBytes.isEmpty && !endsFile) {
                     return CSVChunkResult(disposition: .alreadyApplied, progress: progress)

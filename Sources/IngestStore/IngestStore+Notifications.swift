@@ -39,15 +39,20 @@ extension IngestStore {
         var contentType: String
         var body: [UInt8]
 
-        /// Stores deliveries with one statement (one transaction) and returns each one's row.
+        /// Stores deliveries with one statement (after the planning settings, in one transaction) and
+        /// returns each one's row.
         static func write(_ connection: PGConnection, _ deliveries: [IncomingDelivery]) throws(PGError) -> [Result<StoredDeliveryWithSecrets?, any Error>] {
-            let rows = try connection.execute(
-                cached: NotificationSQL.insertDeliveries,
-                [
-                    .byteaArray(deliveries.map(\.tokenHash)), .array(deliveries.map { String($0.receivedAtMs) }),
-                    .array(deliveries.map(\.contentType)), .byteaArray(deliveries.map(\.body)),
-                ]
-            )
+            let results = try connection.executeBatch([
+                PGStatement(NotificationSQL.hotPathPlanning),
+                PGStatement(
+                    NotificationSQL.insertDeliveries,
+                    [
+                        .byteaArray(deliveries.map(\.tokenHash)), .array(deliveries.map { String($0.receivedAtMs) }),
+                        .array(deliveries.map(\.contentType)), .byteaArray(deliveries.map(\.body)),
+                    ]
+                ),
+            ])
+            let rows = results[1]
             var rowsByDelivery = [[Int]](repeating: [], count: deliveries.count)
             for row in 0..<rows.rowCount {
                 guard let n = rows.int(row: row, column: 0), (1...deliveries.count).contains(n) else {
@@ -178,7 +183,8 @@ extension IngestStore {
                 let parameters = Self.parameters(round.map { recordings[$0] })
                 return [PGStatement(NotificationSQL.recordNewEvents, parameters), PGStatement(NotificationSQL.recordOutcomes, parameters)]
             }
-            let results = try connection.executeBatch(statements)
+            // The planning settings come first (their result is dropped), then two results per round.
+            let results = Array(try connection.executeBatch([PGStatement(NotificationSQL.recordingPlanning)] + statements).dropFirst())
             var rows = [Result<RecordedRow, any Error>](
                 repeating: .failure(IngestStoreError(code: .internal, operation: "recording a verified notification")),
                 count: recordings.count
@@ -236,7 +242,8 @@ extension IngestStore {
     public func recordFailed(deliveryID: Int64, tenant: String, account: String, failure: String, detail: String) async throws {
         try await self.run("recording a failed notification") { connection in
             try connection.transaction { tx in
-                try tx.execute(cached: "SET LOCAL synchronous_commit = off")
+                // Planned like the recordings, committed like them without waiting for the disk flush.
+                try tx.execute(cached: NotificationSQL.recordingPlanning)
                 let delivery = try tx.execute(cached: NotificationSQL.lockDelivery, [.text(tenant), .init(deliveryID)])
                 guard delivery.rowCount == 1, let status = delivery[0, 0], let receivedAtMs = delivery.int64(row: 0, column: 1) else {
                     throw IngestStoreError(code: .internal, operation: "recording a failure for an unknown delivery")

@@ -221,6 +221,10 @@ struct ImportCSVTests {
             overlapping.data = Array(bytes[600..<1500])
             let second = try await service.client.importCSVChunk(overlapping)
             #expect(second.committedOffset == 1500)
+            // A chunk that ends before the committed offset (a late retry of the first one, or another
+            // instance behind this one): nothing applied, the same progress.
+            let stale = try await service.client.importCSVChunk(chunk(0))
+            #expect(stale.committedOffset == 1500 && stale.rowsRead == second.rowsRead)
             let last = try await service.client.importCSVChunk(chunk(2))
             #expect(last.files[0].complete && last.committedOffset == UInt64(bytes.count))
             #expect(last.rowsRead == 12 && last.inserted == 12)

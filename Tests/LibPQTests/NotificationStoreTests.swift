@@ -85,6 +85,80 @@ struct NotificationStoreTests {
         return (id, recorded)
     }
 
+    @Test("the VerifyIPN hot path reaches rows by key only, even with its plans made on nearly empty tables")
+    func hotPathNeverScansAWholeTable() async throws {
+        // Its statements are planned once per connection and the plan is kept. A plan made on small
+        // tables (a new database) once read every delivery for each batch, slower as the table grew.
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let tables = ["ipn_deliveries", "events", "event_lines", "endpoint_counters", "webhook_tokens", "clickbank_secrets"]
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        func statistics() throws -> [String: (seqScans: Int, inserted: Int)] {
+            let rows = try connection.execute(
+                """
+                SELECT relname, coalesce(seq_scan, 0), n_tup_ins FROM pg_stat_user_tables
+                WHERE schemaname = current_schema() AND relname = ANY ($1::text[])
+                """,
+                [.array(tables + ["schema_migrations"])]
+            )
+            return Dictionary(uniqueKeysWithValues: (0..<rows.rowCount).map {
+                (rows[$0, 0] ?? "", (rows.int(row: $0, column: 1) ?? -1, rows.int(row: $0, column: 2) ?? -1))
+            })
+        }
+        // A server process reports its table statistics when it exits, so wait for that.
+        func waitForStatistics(_ reported: ([String: (seqScans: Int, inserted: Int)]) -> Bool) async throws {
+            for _ in 0..<200 {
+                if try reported(statistics()) { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("the table statistics never showed the work")
+        }
+        let setup = try await schema.makeStore()  // the migrations scan tables; those scans don't count
+        await setup.shutdown()
+        try await waitForStatistics { ($0["schema_migrations"]?.inserted ?? 0) >= Migrations.latestVersion }
+        try connection.execute(
+            "SELECT pg_stat_reset_single_table_counters(($1 || '.' || t)::regclass) FROM unnest($2::text[]) t",
+            [.text(schema.name), .array(tables)]
+        )
+
+        // One connection: it plans each statement while the tables hold a few rows.
+        let store = try await schema.makeStore(poolSize: 1)
+        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        _ = try await store.storeSecret(tenant: "t1", account: Self.account, masterKeyID: "mk", sealed: [1, 2, 3], previousGraceSeconds: 0)
+        let vector = try NotificationVectors.load("v7_sale_cart_bump")
+        for number in 0..<12 {
+            var notification = vector.notification
+            notification.receipt = "SCAN\(number)"
+            // A new event, then a redelivery of it (the path of an event that exists).
+            for attempt in 0..<2 {
+                let delivery = try #require(
+                    try await store.recordDelivery(
+                        tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: vector.body
+                    )
+                )
+                #expect(delivery.secrets.count == 1)
+                let recorded = try await store.recordVerified(
+                    deliveryID: delivery.deliveryID, tenant: "t1", account: Self.account, notification: notification,
+                    keyVersion: 1
+                )
+                #expect(recorded.duplicate == (attempt == 1))
+            }
+            // And one that fails verification.
+            let failed = try #require(
+                try await store.recordDelivery(tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: "application/json", body: [1])
+            )
+            try await store.recordFailed(
+                deliveryID: failed.deliveryID, tenant: "t1", account: Self.account, failure: "not_json", detail: "test"
+            )
+        }
+        #expect(try await store.endpointState(tenant: "t1", account: Self.account).map { [$0.accepted, $0.rejected] } == [24, 12])
+        await store.shutdown()
+        try await waitForStatistics { ($0["ipn_deliveries"]?.inserted ?? 0) == 36 }
+        let scanned = try statistics().filter { tables.contains($0.key) && $0.value.seqScans != 0 }
+        #expect(scanned.isEmpty, "whole-table scans: \(scanned.mapValues(\.seqScans))")
+    }
+
     @Test func rawDeliveryIsStoredBeforeVerification() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
