@@ -15,7 +15,7 @@ packages=(
     python3              # the independent reference client used by end-to-end tests
 )
 if [ "${1:-}" = bench ]; then
-    packages+=(wrk)      # HTTP load on the gateway, light enough to leave the cores to server and database
+    packages+=(wrk)      # the HTTP load generator for the gateway benchmark
 fi
 
 missing=()

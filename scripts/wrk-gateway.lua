@@ -1,8 +1,8 @@
 -- wrk script for `make bench` (scripts/bench.sh): POSTs prepared ClickBank bodies to the gateway.
 -- Environment: BODIES (file, one body per line, from `cbingest-bench gateway-bodies`), TARGET_PATH
 -- (the webhook path), THREADS (wrk's -t). Each wrk thread sends its own share of the lines
--- in order, so no body is sent twice unless the file runs out (then a thread starts over, and the
--- rest of its requests are redeliveries).
+-- in order, so no line is sent twice unless the file runs out (then a thread starts over, and the
+-- rest of its requests are redeliveries; the file's own redeliveries repeat earlier lines).
 local threads = {}
 local counter = 0
 

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// Writes prepared gateway request bodies to a file, one per line, for an external load generator
-/// (`make bench` drives wrk with them; wrk takes far less CPU than a Swift client on the machine the
-/// server and database share).
+/// (`make bench` drives wrk with them: an independent, standard HTTP client, and its encryption is
+/// done before the clock starts).
 struct GatewayBodiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway-bodies",
