@@ -99,14 +99,14 @@ extension IngestStore {
         let recording = VerifiedRecording(
             deliveryID: deliveryID, tenant: tenant, account: account, notification: notification, keyVersion: keyVersion
         )
-        // Concurrent recordings share one transaction (`StoreBatcher`, `NotificationSQL.recordNewEvents`).
+        // Concurrent recordings share one transaction (`StoreBatcher`, `NotificationSQL.recordBatch`).
         let row = try await self.batched("recording a verified notification", self.verifiedBatcher, recording)
         return RecordedNotification(
             eventID: row.eventID, duplicate: row.duplicate, isTest: notification.isTestIPN, linesInserted: row.linesInserted
         )
     }
 
-    /// One recording as `NotificationSQL.recordNewEvents` and `recordOutcomes` take it: the text form of
+    /// One recording as `NotificationSQL.recordBatch` takes it: the text form of
     /// each of its columns ($1-$25) and of each of its line items ($27-$37, after $26 naming the recording).
     struct VerifiedRecording: Sendable {
         var tenant: String
@@ -163,10 +163,42 @@ extension IngestStore {
                 + (0..<12).map { column in .array(lines.map { $0[column] }) }  // $26-$37
         }
 
-        /// Writes recordings in one transaction: the two recording statements for the first call of each
-        /// delivery, then, should a delivery be named more than once (a replay racing the recovery
-        /// sweep), the two again per repeat, which find the delivery recorded and change nothing.
+        /// How many times a recording is written again when another transaction committed its event
+        /// meanwhile (`NotificationSQL.recordBatch`). Once is enough unless yet another transaction
+        /// commits an event of the same batch in between.
+        static let attemptsWhileEventsRace = 4
+
+        /// Writes recordings: one transaction, then another for those whose event another transaction
+        /// committed while the first ran (each time they are fewer), and so on.
         static func write(_ connection: PGConnection, _ recordings: [VerifiedRecording]) throws(PGError) -> [Result<RecordedRow, any Error>] {
+            var rows = [Result<RecordedRow, any Error>](
+                // Left only if the event kept being committed by others: the delivery is kept, and the
+                // caller's retry or the recovery sweep records it.
+                repeating: .failure(
+                    IngestStoreError(code: .unavailable, operation: "recording a notification whose event other transactions kept writing")
+                ),
+                count: recordings.count
+            )
+            var pending = Array(recordings.indices)
+            for _ in 0..<Self.attemptsWhileEventsRace where !pending.isEmpty {
+                let written = try Self.writeOnce(connection, pending.map { recordings[$0] })
+                var again: [Int] = []
+                for (position, index) in pending.enumerated() {
+                    if case .success(let row) = written[position], row.recordAgain {
+                        again.append(index)
+                    } else {
+                        rows[index] = written[position]
+                    }
+                }
+                pending = again
+            }
+            return rows
+        }
+
+        /// Writes recordings in one transaction: the recording statement for the first call of each
+        /// delivery, then, should a delivery be named more than once (a replay racing the recovery
+        /// sweep), once more per repeat, which finds the delivery recorded and changes nothing.
+        static func writeOnce(_ connection: PGConnection, _ recordings: [VerifiedRecording]) throws(PGError) -> [Result<RecordedRow, any Error>] {
             struct Delivery: Hashable {
                 var tenant: String
                 var id: Int64
@@ -179,56 +211,44 @@ extension IngestStore {
                 if round == rounds.count { rounds.append([]) }
                 rounds[round].append(index)
             }
-            let statements = rounds.flatMap { round in
-                let parameters = Self.parameters(round.map { recordings[$0] })
-                return [PGStatement(NotificationSQL.recordNewEvents, parameters), PGStatement(NotificationSQL.recordOutcomes, parameters)]
+            let statements = rounds.map { round in
+                PGStatement(NotificationSQL.recordBatch, Self.parameters(round.map { recordings[$0] }))
             }
-            // The planning settings come first (their result is dropped), then two results per round.
+            // The planning settings come first (their result is dropped), then one result per round.
             let results = Array(try connection.executeBatch([PGStatement(NotificationSQL.recordingPlanning)] + statements).dropFirst())
             var rows = [Result<RecordedRow, any Error>](
                 repeating: .failure(IngestStoreError(code: .internal, operation: "recording a verified notification")),
                 count: recordings.count
             )
-            for (number, round) in rounds.enumerated() {
-                let newEvents = results[2 * number]
-                let outcomes = results[2 * number + 1]
-                guard outcomes.rowCount == round.count else { continue }
-                // The lines of each new event, by the (1-based) recording that proposed it.
-                var newEventLines: [Int: Int] = [:]
-                for row in 0..<newEvents.rowCount {
-                    if let recording = newEvents.int(row: row, column: 0) {
-                        newEventLines[recording] = newEvents.int(row: row, column: 1) ?? 0
-                    }
-                }
+            for (round, result) in zip(rounds, results) where result.rowCount == round.count {
                 for (row, index) in round.enumerated() {
-                    rows[index] = Result {
-                        var recorded = try RecordedRow(outcomes, row: row)
-                        recorded.linesInserted += newEventLines[row + 1] ?? 0
-                        return recorded
-                    }
+                    rows[index] = Result { try RecordedRow(result, row: row) }
                 }
             }
             return rows
         }
     }
 
-    /// One row of `recordOutcomes`.
+    /// One row of `NotificationSQL.recordBatch`.
     struct RecordedRow: Sendable {
         var eventID: Int64?
         var duplicate: Bool
         var linesInserted: Int
+        /// Nothing was written: another transaction committed the event meanwhile.
+        var recordAgain: Bool
 
         init(_ rows: PGResult, row: Int) throws {
             guard rows[row, 1] != nil else {
                 // The delivery doesn't exist (under this tenant): nothing was recorded for it.
                 throw IngestStoreError(code: .internal, operation: "recording a verified notification of an unknown delivery")
             }
-            guard let duplicate = rows.bool(row: row, column: 3) else {
+            guard let duplicate = rows.bool(row: row, column: 3), let recordAgain = rows.bool(row: row, column: 5) else {
                 throw IngestStoreError(code: .internal, operation: "recording a verified notification")
             }
             self.eventID = rows.int64(row: row, column: 2)
             self.duplicate = duplicate
             self.linesInserted = rows.int(row: row, column: 4) ?? 0
+            self.recordAgain = recordAgain
         }
     }
 

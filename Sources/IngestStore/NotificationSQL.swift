@@ -31,22 +31,21 @@ enum NotificationSQL {
             set_config('synchronous_commit', 'off', true)
         """
 
-    /// A batch of verified notifications is recorded by two statements in one transaction (see
-    /// `IngestStore.recordVerified`), both with the same parameters: each array holds one column,
-    /// one element per recording ($1-$25, laid out by `VerifiedRecording.parameters`), and $26-$37
-    /// hold the line items of every recording, $26 naming the recording (1-based).
+    /// A batch of verified notifications is recorded by one statement (see `IngestStore.recordVerified`).
+    /// Each array holds one column, one element per recording ($1-$25, laid out by
+    /// `VerifiedRecording.parameters`), and $26-$37 hold the line items of every recording, $26
+    /// naming the recording (1-based).
     ///
     /// Locks are taken in one order by every batch: the deliveries (by id), new events (by key),
     /// then events a CSV import stored and lines, and the endpoint counter rows last. An event the
     /// webhook stored before is never locked (a CSV import confirming it takes its lines first and
     /// then it: locking it before its lines here could deadlock with that).
-    private static func recordingInput(documentAs documentType: String) -> String {
-        """
+    private static let recordingInput = """
         item AS (
             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int4[], $5::bool[], $6::text[], $7::text[],
                 $8::text[], $9::int8[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[], $15::text[],
                 $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[], $20::text[], $21::text[], $22::int4[],
-                $23::text[], $24::\(documentType)[], $25::uuid[])
+                $23::text[], $24::jsonb[], $25::uuid[])
                 WITH ORDINALITY AS i(tenant, delivery, account, key_version, is_test, role, receipt, type, time_ms,
                     kind, vendor, affiliate, utc_offset, time_text, currency, total_account, total_order, total_tax,
                     total_shipping, payment_method, upsell, attempt, version, document, key, n)
@@ -57,24 +56,34 @@ enum NotificationSQL {
                     tax_amount, shipping_amount, affiliate_payout, recurring)
         )
         """
-    }
 
-    /// The first statement: locks the deliveries (so a replay racing the batch records each once),
-    /// and for those not verified yet inserts the event of each key that doesn't exist (the first
-    /// recording of a key proposes it; in key order, so concurrent batches take new events in one
-    /// order; an insert waits for another transaction inserting the same key) with its lines. One
-    /// row comes back per event it inserted: the recording that proposed it and its lines.
-    static let recordNewEvents = """
-        WITH \(Self.recordingInput(documentAs: "jsonb")), delivery AS (
-            SELECT d.tenant_id, d.id, d.status
+    /// Records a batch. Locks the deliveries (so a replay racing the batch records each once); for
+    /// those not verified yet, inserts the event of each key that doesn't exist (the first recording
+    /// of a key proposes it; in key order, so concurrent batches take new events in one order; an
+    /// insert waits for another transaction inserting the same key) with its lines, and finds the
+    /// events that existed when the statement began. An event a CSV import stored first takes the
+    /// notification's richer data (customer and tracking columns only where the notification has
+    /// them) and is marked as confirmed by the CSV; lines of events that existed go in by (event,
+    /// item), upgrading CSV lines. The deliveries are marked verified with their event, and each
+    /// endpoint counter row touched is bumped once.
+    ///
+    /// One row per recording comes back: the delivery's status before (NULL: no such delivery),
+    /// event id, duplicate, lines inserted, and whether to record it again. That last is true when
+    /// another transaction committed the event after this statement began (the insert waited for it
+    /// and skipped it, and the statement's snapshot can't see it): nothing of that recording was
+    /// written, and a new transaction finds the event.
+    static let recordBatch = """
+        WITH \(Self.recordingInput), delivery AS (
+            SELECT d.tenant_id, d.id, d.status, d.received_at, d.event_id, d.duplicate
             FROM (SELECT DISTINCT tenant, delivery FROM item ORDER BY tenant, delivery) i,
                 LATERAL (SELECT * FROM ipn_deliveries d WHERE d.tenant_id = i.tenant AND d.id = i.delivery FOR UPDATE) d
         ), todo AS (
-            SELECT i.* FROM item i JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
-            WHERE d.status <> 'verified' AND NOT i.is_test
+            SELECT i.*, d.status AS previous_status, d.received_at
+            FROM item i JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
+            WHERE d.status <> 'verified'
         ), proposal AS (
-            SELECT DISTINCT ON (tenant, key) * FROM todo ORDER BY tenant, key, n
-        ), event AS (
+            SELECT DISTINCT ON (tenant, key) * FROM todo WHERE NOT is_test ORDER BY tenant, key, n
+        ), inserted AS (
             INSERT INTO events AS e (
                 tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, vendor,
                 affiliate, utc_offset_minutes, transaction_time_text, currency, total_account_amount,
@@ -89,49 +98,31 @@ enum NotificationSQL {
             ORDER BY tenant, key
             ON CONFLICT (tenant_id, key) DO NOTHING
             RETURNING e.tenant_id, e.key, e.id
-        ), event_line AS (
+        ), event AS MATERIALIZED (
+            -- New events first (the insert runs to its end here, before any other event is touched),
+            -- then those that existed when the statement began: this statement's own inserts are not
+            -- in its snapshot, so no event is in both.
+            SELECT p.n, p.tenant, p.key, v.id, 'ipn' AS source, true AS fresh
+            FROM proposal p JOIN inserted v ON v.tenant_id = p.tenant AND v.key = p.key
+            UNION ALL
+            SELECT p.n, p.tenant, p.key, e.id, e.source, false
+            FROM proposal p,
+                LATERAL (SELECT e.id, e.source FROM events e WHERE e.tenant_id = p.tenant AND e.key = p.key) e
+        ), new_line AS (
             -- A new event has no lines yet, and no other transaction can add any before this one commits.
             INSERT INTO event_lines (
                 tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount, product_price,
                 tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
-            SELECT DISTINCT ON (e.id, l.item_no) t.tenant, l.item_no, e.id, l.product_title, l.line_item_type,
+            SELECT DISTINCT ON (v.id, l.item_no) t.tenant, l.item_no, v.id, l.product_title, l.line_item_type,
                 l.quantity, l.account_amount, l.product_price, l.tax_amount, l.shipping_amount, l.affiliate_payout,
                 l.recurring, t.document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
             FROM line l
-            JOIN todo t ON t.n = l.item
-            JOIN event e ON e.tenant_id = t.tenant AND e.key = t.key
-            ORDER BY e.id, l.item_no, t.n
+            JOIN todo t ON t.n = l.item AND NOT t.is_test
+            JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND v.fresh
+            ORDER BY v.id, l.item_no, t.n
             RETURNING event_id
-        )
-        SELECT p.n, (SELECT count(*) FROM event_line l WHERE l.event_id = e.id)
-        FROM proposal p JOIN event e ON e.tenant_id = p.tenant AND e.key = p.key
-        """
-
-    /// The second statement, with a new snapshot: every proposed event now exists, inserted by the
-    /// first statement (this transaction's id is its xmin) or committed by another transaction. An
-    /// event a CSV import stored first takes the notification's richer data (customer and tracking
-    /// columns only where the notification has them) and is marked as confirmed by the CSV. Lines
-    /// of events that existed go in by (event, item), upgrading CSV lines. The deliveries are
-    /// marked verified with their event, and each endpoint counter row touched is bumped once. One
-    /// row per recording comes back: the delivery's status before (NULL: no such delivery), event
-    /// id, duplicate, lines inserted into an event that existed (those of a new event come from the
-    /// first statement).
-    static let recordOutcomes = """
-        WITH \(Self.recordingInput(documentAs: "text")), delivery AS (
-            -- Locked by the first statement.
-            SELECT d.tenant_id, d.id, d.status, d.received_at, d.event_id, d.duplicate
-            FROM (SELECT DISTINCT tenant, delivery FROM item) i,
-                LATERAL (SELECT * FROM ipn_deliveries d WHERE d.tenant_id = i.tenant AND d.id = i.delivery) d
-        ), todo AS (
-            SELECT i.*, d.status AS previous_status, d.received_at
-            FROM item i JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
-            WHERE d.status <> 'verified'
-        ), proposal AS (
-            SELECT DISTINCT ON (tenant, key) * FROM todo WHERE NOT is_test ORDER BY tenant, key, n
-        ), event AS MATERIALIZED (
-            SELECT p.n, p.tenant, p.key, e.id, e.source, e.xmin = pg_current_xact_id()::xid AS fresh
-            FROM proposal p,
-                LATERAL (SELECT e.id, e.source, e.xmin FROM events e WHERE e.tenant_id = p.tenant AND e.key = p.key) e
+        ), new_line_count AS (
+            SELECT event_id, count(*) AS lines FROM new_line GROUP BY event_id
         ), upgraded AS (
             UPDATE events e SET kind = p.kind, vendor = p.vendor, affiliate = p.affiliate,
                 utc_offset_minutes = p.utc_offset, transaction_time_text = p.time_text, currency = p.currency,
@@ -141,7 +132,7 @@ enum NotificationSQL {
                 version = p.version, document = p.doc, source = 'ipn',
                 \(Self.customerColumnsKeepingOld(from: "p.doc")),
                 csv_confirmed_at = coalesce(e.csv_confirmed_at, e.created_at)
-            FROM (SELECT p.*, p.document::jsonb AS doc, v.id FROM proposal p JOIN event v ON v.n = p.n WHERE v.source = 'csv') p
+            FROM (SELECT p.*, p.document AS doc, v.id FROM proposal p JOIN event v ON v.n = p.n WHERE v.source = 'csv') p
             -- The ARRAY(...) conditions make this an index scan whatever the planner thinks of the join
             -- (it once chose a scan of all the tenant's events: a millisecond per recording, growing).
             WHERE e.tenant_id = ANY (ARRAY(SELECT tenant FROM event WHERE source = 'csv'))
@@ -153,7 +144,7 @@ enum NotificationSQL {
                 tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
             SELECT DISTINCT ON (v.id, l.item_no) t.tenant, l.item_no, v.id, l.product_title, l.line_item_type,
                 l.quantity, l.account_amount, l.product_price, l.tax_amount, l.shipping_amount, l.affiliate_payout,
-                l.recurring, t.document::jsonb -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
+                l.recurring, t.document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
             FROM line l
             JOIN todo t ON t.n = l.item AND NOT t.is_test
             JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND NOT v.fresh
@@ -168,15 +159,20 @@ enum NotificationSQL {
             RETURNING el.event_id, (el.xmax = 0) AS fresh
         ), line_count AS (
             SELECT event_id, count(*) FILTER (WHERE fresh) AS fresh FROM line_written GROUP BY event_id
-        ), recorded AS (
-            UPDATE ipn_deliveries d SET status = 'verified', failure = NULL, failure_detail = NULL,
-                key_version = t.key_version, event_id = v.id, is_test = t.is_test,
-                duplicate = NOT t.is_test AND NOT coalesce(v.fresh AND v.n = t.n, false), processed_at = now()
+        ), resolved AS (
+            -- A recording whose event is known (or a Test IPN, which has none); the others are recorded again.
+            SELECT t.*, v.id AS event_id, v.fresh, v.n AS proposer
             FROM todo t
             LEFT JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND NOT t.is_test
-            WHERE d.tenant_id = t.tenant AND d.id = t.delivery
-            RETURNING t.n, t.tenant, t.account, t.delivery, t.previous_status, t.received_at, t.is_test,
-                d.event_id, d.duplicate, coalesce(v.n = t.n, false) AS proposer, coalesce(v.fresh, false) AS fresh
+            WHERE t.is_test OR v.id IS NOT NULL
+        ), recorded AS (
+            UPDATE ipn_deliveries d SET status = 'verified', failure = NULL, failure_detail = NULL,
+                key_version = r.key_version, event_id = r.event_id, is_test = r.is_test,
+                duplicate = NOT r.is_test AND NOT coalesce(r.fresh AND r.proposer = r.n, false), processed_at = now()
+            FROM resolved r
+            WHERE d.tenant_id = r.tenant AND d.id = r.delivery
+            RETURNING r.n, r.tenant, r.account, r.delivery, r.previous_status, r.received_at, r.is_test,
+                d.event_id, d.duplicate, coalesce(r.proposer = r.n, false) AS proposer, coalesce(r.fresh, false) AS fresh
         ), counted AS (
             INSERT INTO endpoint_counters AS c (tenant_id, account, shard, accepted, rejected, last_notification_at,
                 test_seen_at)
@@ -192,10 +188,14 @@ enum NotificationSQL {
         SELECT i.n, d.status,
             CASE WHEN r.n IS NULL THEN d.event_id ELSE r.event_id END,
             CASE WHEN r.n IS NULL THEN coalesce(d.duplicate, true) ELSE r.duplicate END,
-            CASE WHEN coalesce(r.proposer, false) AND NOT r.fresh THEN coalesce(lc.fresh, 0) ELSE 0 END
+            CASE WHEN NOT coalesce(r.proposer, false) THEN 0
+                WHEN r.fresh THEN coalesce(nl.lines, 0)
+                ELSE coalesce(lc.fresh, 0) END,
+            r.n IS NULL AND d.status IS NOT NULL AND d.status <> 'verified'
         FROM item i
         LEFT JOIN delivery d ON d.tenant_id = i.tenant AND d.id = i.delivery
         LEFT JOIN recorded r ON r.n = i.n
+        LEFT JOIN new_line_count nl ON nl.event_id = r.event_id
         LEFT JOIN line_count lc ON lc.event_id = r.event_id
         ORDER BY i.n
         """
