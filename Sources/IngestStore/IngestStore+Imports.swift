@@ -67,10 +67,11 @@ extension IngestStore {
                 let (uploadNumber, progress, cursor) = try Self.lockFile(
                     tx, tenant: tenant, uploadID: uploadID, account: account, timeZone: timeZone, fileName: fileName
                 )
-                let end = offset + Int64(data.count)
+                // Checked first: past it, the offset is at most the committed one, so the end can't overflow.
                 if offset > progress.receivedOffset {
                     throw CSVOffsetGap(fileName: fileName, expectedOffset: progress.receivedOffset, offset: offset)
                 }
+                let end = offset + Int64(data.count)
                 // A chunk may end before the committed offset (a late retry, or another instance
                 // behind this one): then none of it is new.
                 let newBytes = data[min(data.count, Int(progress.receivedOffset - offset))...]

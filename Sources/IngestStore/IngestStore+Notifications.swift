@@ -180,8 +180,15 @@ extension IngestStore {
                 count: recordings.count
             )
             var pending = Array(recordings.indices)
-            for _ in 0..<Self.attemptsWhileEventsRace where !pending.isEmpty {
-                let written = try Self.writeOnce(connection, pending.map { recordings[$0] })
+            for attempt in 0..<Self.attemptsWhileEventsRace where !pending.isEmpty {
+                let written: [Result<RecordedRow, any Error>]
+                do throws(PGError) {
+                    written = try Self.writeOnce(connection, pending.map { recordings[$0] })
+                } catch where attempt > 0 {
+                    // The first attempt committed the others: only those written again fail.
+                    for index in pending { rows[index] = .failure(error) }
+                    return rows
+                }
                 var again: [Int] = []
                 for (position, index) in pending.enumerated() {
                     if case .success(let row) = written[position], row.recordAgain {

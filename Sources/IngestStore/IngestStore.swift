@@ -19,11 +19,11 @@ public final class IngestStore: Sendable {
     public init(pool: PGPool) {
         self.pool = pool
         self.deliveryBatcher = StoreBatcher(pool: pool, write: StoreBatcher.eachAloneOnFailure(IncomingDelivery.write))
-        // A batch of recordings is one statement (`NotificationSQL.recordBatch`) which takes deliveries,
-        // events, lines and counter rows in one global order, so concurrent
-        // batches never wait for each other in a cycle. (A batch and a CSV chunk holding the same
-        // rows in crossing order still can: rare, detected by PostgreSQL, and the batch is then
-        // written again one recording at a time.)
+        // A batch of recordings is one statement (`NotificationSQL.recordBatch`) which takes
+        // deliveries, events, lines and counter rows in one global order, so concurrent batches never
+        // wait for each other in a cycle. (A batch and a CSV chunk holding the same rows in crossing
+        // order still can: rare, detected by PostgreSQL, and the batch is then written again one
+        // recording at a time.)
         self.verifiedBatcher = StoreBatcher(pool: pool, write: StoreBatcher.eachAloneOnFailure(VerifiedRecording.write))
     }
 

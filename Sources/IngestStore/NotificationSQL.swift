@@ -36,10 +36,10 @@ enum NotificationSQL {
     /// `VerifiedRecording.parameters`), and $26-$37 hold the line items of every recording, $26
     /// naming the recording (1-based).
     ///
-    /// Locks are taken in one order by every batch: the deliveries (by id), new events (by key),
-    /// then events a CSV import stored and lines, and the endpoint counter rows last. An event the
-    /// webhook stored before is never locked (a CSV import confirming it takes its lines first and
-    /// then it: locking it before its lines here could deadlock with that).
+    /// Locks are taken in one order by every batch: the deliveries (by id), new events (by key) and
+    /// their lines, then lines of events that existed, then events a CSV import stored (lines before
+    /// events, the order of a CSV import confirming them), and the endpoint counter rows last. An
+    /// event the webhook stored before is never locked.
     private static let recordingInput = """
         item AS (
             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int4[], $5::bool[], $6::text[], $7::text[],
@@ -138,6 +138,7 @@ enum NotificationSQL {
             WHERE e.tenant_id = ANY (ARRAY(SELECT tenant FROM event WHERE source = 'csv'))
                 AND e.id = ANY (ARRAY(SELECT id FROM event WHERE source = 'csv'))
                 AND e.tenant_id = p.tenant AND e.id = p.id AND e.source = 'csv'
+            RETURNING e.id
         ), line_written AS (
             INSERT INTO event_lines AS el (
                 tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount, product_price,
@@ -178,7 +179,10 @@ enum NotificationSQL {
                 test_seen_at)
             SELECT tenant, account, (delivery % 16)::int2, count(*), -count(*) FILTER (WHERE previous_status = 'failed'),
                 max(received_at), max(received_at) FILTER (WHERE is_test)
-            FROM recorded GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            -- After the CSV events are upgraded (reading `upgraded` makes it run first), so a batch
+            -- waiting on a CSV import's event holds no counter row meanwhile.
+            FROM recorded CROSS JOIN (SELECT count(*) FROM upgraded) AS upgrades_first
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             ON CONFLICT (tenant_id, account, shard) DO UPDATE SET
                 accepted = c.accepted + EXCLUDED.accepted,
                 rejected = c.rejected + EXCLUDED.rejected,

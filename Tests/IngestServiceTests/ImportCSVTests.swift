@@ -215,6 +215,12 @@ struct ImportCSVTests {
             await expectRPCError(.failedPrecondition, messageContains: "expected offset 700") {
                 _ = try await service.client.importCSVChunk(chunk(2))
             }
+            // Even at the largest offset the protocol can carry (it once overflowed on the server).
+            var far = chunk(1)
+            far.offset = UInt64.max
+            await expectRPCError(.failedPrecondition, messageContains: "expected offset 700") {
+                _ = try await service.client.importCSVChunk(far)
+            }
             // Overlapping: starts before the committed offset, only the new bytes are applied.
             var overlapping = chunk(1)
             overlapping.offset = 600
