@@ -43,14 +43,16 @@ public final class Gateway: Sendable {
         let loopClients = group.makeIterator().map { loop in
             (eventLoop: loop, client: IngestClient(configuration: clientConfiguration, group: loop))
         }
+        let clients = loopClients.map(\.client)
         do {
             return try await Self.start(
+                configuration: configuration,
                 // A group always has a loop; the first loop's client serves any other.
-                configuration: configuration, client: loopClients[0].client, loopClients: loopClients,
-                ownedClients: loopClients.map(\.client), logger: logger, metricsText: metricsText, group: group
+                client: { loop in loopClients.first { $0.eventLoop === loop }?.client ?? clients[0] },
+                ownedClients: clients, logger: logger, metricsText: metricsText, group: group
             )
         } catch {
-            for (_, client) in loopClients { await client.close() }
+            for client in clients { await client.close() }
             throw error
         }
     }
@@ -64,15 +66,15 @@ public final class Gateway: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Gateway {
         try await Self.start(
-            configuration: configuration, client: client, loopClients: [], ownedClients: [], logger: logger,
+            configuration: configuration, client: { _ in client }, ownedClients: [], logger: logger,
             metricsText: metricsText, group: group
         )
     }
 
+    /// `client`: the client for a connection on that event loop.
     private static func start(
         configuration: GatewayConfiguration,
-        client: IngestClient,
-        loopClients: [(eventLoop: any EventLoop, client: IngestClient)],
+        client: @escaping @Sendable (any EventLoop) -> IngestClient,
         ownedClients: [IngestClient],
         logger: Logger,
         metricsText: (@Sendable () -> String)?,
@@ -95,7 +97,7 @@ public final class Gateway: Sendable {
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(
                         GatewayHandler(
-                            client: loopClients.first(where: { $0.eventLoop === channel.eventLoop })?.client ?? client,
+                            client: client(channel.eventLoop),
                             configuration: configuration, metrics: metrics, metricsText: metricsText,
                             logger: logger
                         )
@@ -116,4 +118,3 @@ public final class Gateway: Sendable {
         }
     }
 }
-

@@ -20,16 +20,12 @@ enum NotificationSQL {
     /// plan had read every delivery for each batch, slower as the table grew, until an ANALYZE.
     /// Every table these statements touch is reached by key, so sequential scans are off for them.
     /// Only for this transaction (`set_config(..., true)`).
-    static let hotPathPlanning = """
-        SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)
-        """
+    static let hotPathPlanning =
+        "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)"
 
     /// `hotPathPlanning` for a recording batch, which also commits without waiting for the disk
     /// flush (see `IngestStore.recordVerified`).
-    static let recordingPlanning = """
-        SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
-            set_config('synchronous_commit', 'off', true)
-        """
+    static let recordingPlanning = Self.hotPathPlanning + ", set_config('synchronous_commit', 'off', true)"
 
     /// A batch of verified notifications is recorded by one statement (see `IngestStore.recordVerified`).
     /// Each array holds one column, one element per recording ($1-$25, laid out by
@@ -110,17 +106,8 @@ enum NotificationSQL {
                 LATERAL (SELECT e.id, e.source FROM events e WHERE e.tenant_id = p.tenant AND e.key = p.key) e
         ), new_line AS (
             -- A new event has no lines yet, and no other transaction can add any before this one commits.
-            INSERT INTO event_lines (
-                tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount, product_price,
-                tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
-            SELECT DISTINCT ON (v.id, l.item_no) t.tenant, l.item_no, v.id, l.product_title, l.line_item_type,
-                l.quantity, l.account_amount, l.product_price, l.tax_amount, l.shipping_amount, l.affiliate_payout,
-                l.recurring, t.document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
-            FROM line l
-            JOIN todo t ON t.n = l.item AND NOT t.is_test
-            JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND v.fresh
-            ORDER BY v.id, l.item_no, t.n
-            RETURNING event_id
+            \(Self.insertLines(ofNewEvents: true))
+            RETURNING el.event_id
         ), new_line_count AS (
             SELECT event_id, count(*) AS lines FROM new_line GROUP BY event_id
         ), upgraded AS (
@@ -140,16 +127,7 @@ enum NotificationSQL {
                 AND e.tenant_id = p.tenant AND e.id = p.id AND e.source = 'csv'
             RETURNING e.id
         ), line_written AS (
-            INSERT INTO event_lines AS el (
-                tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount, product_price,
-                tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
-            SELECT DISTINCT ON (v.id, l.item_no) t.tenant, l.item_no, v.id, l.product_title, l.line_item_type,
-                l.quantity, l.account_amount, l.product_price, l.tax_amount, l.shipping_amount, l.affiliate_payout,
-                l.recurring, t.document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
-            FROM line l
-            JOIN todo t ON t.n = l.item AND NOT t.is_test
-            JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND NOT v.fresh
-            ORDER BY v.id, l.item_no, t.n
+            \(Self.insertLines(ofNewEvents: false))
             ON CONFLICT (tenant_id, event_id, item_no) DO UPDATE SET product_title = EXCLUDED.product_title,
                 line_item_type = EXCLUDED.line_item_type, quantity = EXCLUDED.quantity,
                 account_amount = EXCLUDED.account_amount, product_price = EXCLUDED.product_price,
@@ -203,6 +181,24 @@ enum NotificationSQL {
         LEFT JOIN line_count lc ON lc.event_id = r.event_id
         ORDER BY i.n
         """
+
+    /// `recordBatch`'s insert of the recordings' line items into the events it inserted, or into those
+    /// that existed (the caller adds what happens on a conflict). One line per (event, item): the first
+    /// recording's, for duplicates within the batch.
+    private static func insertLines(ofNewEvents: Bool) -> String {
+        """
+        INSERT INTO event_lines AS el (
+                tenant_id, item_no, event_id, product_title, line_item_type, quantity, account_amount, product_price,
+                tax_amount, shipping_amount, affiliate_payout, recurring, payment_plan, source)
+            SELECT DISTINCT ON (v.id, l.item_no) t.tenant, l.item_no, v.id, l.product_title, l.line_item_type,
+                l.quantity, l.account_amount, l.product_price, l.tax_amount, l.shipping_amount, l.affiliate_payout,
+                l.recurring, t.document -> 'lineItems' -> l.idx -> 'paymentPlan', 'ipn'
+            FROM line l
+            JOIN todo t ON t.n = l.item AND NOT t.is_test
+            JOIN event v ON v.tenant = t.tenant AND v.key = t.key AND \(ofNewEvents ? "" : "NOT ")v.fresh
+            ORDER BY v.id, l.item_no, t.n
+        """
+    }
 
     /// The customer and tracking columns of an event, from its notification document.
     private static func customerColumns(from document: String) -> String {

@@ -185,17 +185,14 @@ protocol PGPoolJobProtocol: AnyObject, Sendable {
 /// One `submit` call: runs once, with the connection or with the error that kept it from running.
 final class PGPoolCallbackJob: PGPoolJobProtocol {
     private let body: @Sendable (Result<PGConnection, any Error>) -> Void
-    private let started = Mutex(false)
 
     init(body: @escaping @Sendable (Result<PGConnection, any Error>) -> Void) {
         self.body = body
     }
 
+    /// Nothing awaits the job, so nothing can cancel it; the worker begins each job once.
     func begin() -> Bool {
-        self.started.withLock { started in
-            defer { started = true }
-            return !started
-        }
+        true
     }
 
     func run(_ connection: PGConnection) -> () -> Void {

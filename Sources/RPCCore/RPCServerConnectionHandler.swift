@@ -366,7 +366,7 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
         }
         let methodName = method.name
         let logger = self.logger
-        let run: @Sendable () async -> Void = {
+        self.calls[serial]?.task = Task(executorPreference: method.runsOnEventLoop ? self.loopExecutor : nil) {
             let result: Result<[UInt8], RPCError>
             do {
                 result = .success(try await work())
@@ -374,11 +374,6 @@ final class RPCServerConnectionHandler: ChannelDuplexHandler {
                 result = .failure(RPCServerConnectionHandler.rpcError(from: error, method: methodName, logger: logger))
             }
             eventLoop.execute { loopBound.value.complete(serial: serial, result) }
-        }
-        if method.runsOnEventLoop {
-            self.calls[serial]?.task = Task(executorPreference: self.loopExecutor, operation: run)
-        } else {
-            self.calls[serial]?.task = Task(operation: run)
         }
         if extended, call.stream != nil, self.configuration.streamWindow > 1 {
             self.grantCredit(serial: serial, UInt32(self.configuration.streamWindow - 1))

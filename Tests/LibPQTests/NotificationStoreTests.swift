@@ -85,6 +85,44 @@ struct NotificationStoreTests {
         return (id, recorded)
     }
 
+    /// Inserts the event of `v7_sale_vendor` (tenant t1, receipt SYNTH001) with few columns, as another
+    /// writer would (`source` 'ipn' or 'csv'), in `connection`'s transaction if one is open; returns its id.
+    static func insertSaleEvent(_ connection: PGConnection, source: String) throws -> Int64 {
+        let timeMs = try NotificationVectors.load("v7_sale_vendor").notification.transactionTime.unixMilliseconds
+        return try #require(
+            try connection.execute(
+                """
+                INSERT INTO events (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, source)
+                VALUES ('t1', cbingest_event_key($1, 'VENDOR', 'SYNTH001', 'SALE', $2::int8), $1, 'VENDOR', 'SYNTH001', 'SALE',
+                    $2::int8, 'sale', $3)
+                RETURNING id
+                """,
+                [.text(Self.account), .init(timeMs), .text(source)]
+            ).int64(row: 0, column: 0)
+        )
+    }
+
+    static func processID(_ connection: PGConnection) throws -> Int {
+        try #require(try connection.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
+    }
+
+    /// Waits (up to 5 s) until a server process waits for a lock that process `blocker` holds, and
+    /// returns its id; `application` narrows it to connections of that application name.
+    static func processBlocked(by blocker: Int, probe: PGConnection, application: String? = nil) async throws -> Int? {
+        for _ in 0..<250 {
+            let rows = try probe.execute(
+                """
+                SELECT pid FROM pg_stat_activity
+                WHERE $1::int4 = ANY (pg_blocking_pids(pid)) AND ($2::text IS NULL OR application_name = $2)
+                """,
+                [.init(blocker), application.map { .text($0) } ?? .null]
+            )
+            if rows.rowCount == 1 { return rows.int(row: 0, column: 0) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     @Test("the VerifyIPN hot path reaches rows by key only, even with its plans made on nearly empty tables")
     func hotPathNeverScansAWholeTable() async throws {
         // Its statements are planned once per connection and the plan is kept. A plan made on small
@@ -725,21 +763,10 @@ struct NotificationStoreTests {
         defer { schema.drop() }
         let store = try await schema.makeStore()
         let vector = try NotificationVectors.load("v7_sale_vendor")
-        let timeMs = vector.notification.transactionTime.unixMilliseconds
         let setup = try PGConnection(conninfo: schema.conninfo)
         defer { setup.close() }
         // The event came from a CSV import first; the counter rows exist, so a lock on one shows.
-        let csvID = try #require(
-            try setup.execute(
-                """
-                INSERT INTO events (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, source)
-                VALUES ('t1', cbingest_event_key($1, 'VENDOR', 'SYNTH001', 'SALE', $2::int8), $1, 'VENDOR', 'SYNTH001', 'SALE',
-                    $2::int8, 'sale', 'csv')
-                RETURNING id
-                """,
-                [.text(Self.account), .init(timeMs)]
-            ).int64(row: 0, column: 0)
-        )
+        let csvID = try Self.insertSaleEvent(setup, source: "csv")
         try setup.execute(
             "INSERT INTO endpoint_counters (tenant_id, account, shard) SELECT 't1', $1, s FROM generate_series(0, 15) s",
             [.text(Self.account)]
@@ -750,20 +777,13 @@ struct NotificationStoreTests {
         // A CSV import confirming the event holds it.
         let importer = try PGConnection(conninfo: schema.conninfo)
         defer { importer.close() }
-        let importerPID = try #require(try importer.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
+        let importerPID = try Self.processID(importer)
         try importer.execute("BEGIN")
         try importer.execute("SELECT 1 FROM events WHERE tenant_id = 't1' AND id = $1::int8 FOR UPDATE", [.init(csvID)])
         let recording = Task {
             try await store.recordVerified(deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification, keyVersion: 1)
         }
-        var waiting = false
-        for _ in 0..<250 where !waiting {
-            waiting = try setup.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE $1::int4 = ANY (pg_blocking_pids(pid))", [.init(importerPID)]
-            ).rowCount > 0
-            if !waiting { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(waiting)
+        #expect(try await Self.processBlocked(by: importerPID, probe: setup) != nil)
         // Its counter shard is free while it waits.
         try setup.execute("BEGIN")
         #expect(throws: Never.self) {
@@ -802,46 +822,26 @@ struct NotificationStoreTests {
         let (first, plainID, racingID) = (try await delivery(), try await delivery(), try await delivery())
         let probe = try PGConnection(conninfo: schema.conninfo)
         defer { probe.close() }
-        /// Waits until one of the store's statements waits for a lock that `blocker` (a process id) holds,
-        /// and returns its process id.
+        /// The store's statement that waits for a lock `blocker` (a process id) holds.
         func waitingRecording(blockedBy blocker: Int) async throws -> Int? {
-            for _ in 0..<250 {
-                let rows = try probe.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND $2::int4 = ANY (pg_blocking_pids(pid))",
-                    [.text(application), .init(blocker)]
-                )
-                if rows.rowCount == 1 { return rows.int(row: 0, column: 0) }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            return nil
+            try await Self.processBlocked(by: blocker, probe: probe, application: application)
         }
         // Another transaction holds the first delivery, so the batch writer waits on it while the
         // next two recordings queue up to share a batch.
         let holder = try PGConnection(conninfo: schema.conninfo)
         defer { holder.close() }
-        let holderPID = try #require(try holder.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
+        let holderPID = try Self.processID(holder)
         try holder.execute("BEGIN")
         try holder.execute("SELECT 1 FROM ipn_deliveries WHERE tenant_id = 't1' AND id = $1::int8 FOR UPDATE", [.init(first)])
         // Another instance is inserting SYNTH001's event, and a third transaction a line of it.
-        let timeMs = vector.notification.transactionTime.unixMilliseconds
         let inserter = try PGConnection(conninfo: schema.conninfo)
         defer { inserter.close() }
-        let inserterPID = try #require(try inserter.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
+        let inserterPID = try Self.processID(inserter)
         try inserter.execute("BEGIN")
-        let otherID = try #require(
-            try inserter.execute(
-                """
-                INSERT INTO events (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, source)
-                VALUES ('t1', cbingest_event_key($1, 'VENDOR', 'SYNTH001', 'SALE', $2::int8), $1, 'VENDOR', 'SYNTH001', 'SALE',
-                    $2::int8, 'sale', 'ipn')
-                RETURNING id
-                """,
-                [.text(Self.account), .init(timeMs)]
-            ).int64(row: 0, column: 0)
-        )
+        let otherID = try Self.insertSaleEvent(inserter, source: "ipn")
         let liner = try PGConnection(conninfo: schema.conninfo)
         defer { liner.close() }
-        let linerPID = try #require(try liner.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
+        let linerPID = try Self.processID(liner)
         try liner.execute("BEGIN")
         try liner.execute(
             "INSERT INTO event_lines (tenant_id, item_no, event_id, source) VALUES ('t1', '1', $1::int8, 'ipn')", [.init(otherID)]
@@ -881,7 +881,6 @@ struct NotificationStoreTests {
         defer { schema.drop() }
         let store = try await schema.makeStore()
         let vector = try NotificationVectors.load("v7_sale_vendor")
-        let timeMs = vector.notification.transactionTime.unixMilliseconds
         let id = try await store.recordDelivery(
             tenant: "t1", account: Self.account, receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: vector.body
         )
@@ -889,16 +888,7 @@ struct NotificationStoreTests {
         let other = try PGConnection(conninfo: schema.conninfo)
         defer { other.close() }
         try other.execute("BEGIN")
-        let inserted = try other.execute(
-            """
-            INSERT INTO events (tenant_id, key, account, role, receipt, transaction_type, transaction_time_ms, kind, source)
-            VALUES ($1, cbingest_event_key($2, 'VENDOR', 'SYNTH001', 'SALE', $3::int8), $2, 'VENDOR', 'SYNTH001', 'SALE',
-                $3::int8, 'sale', 'ipn')
-            RETURNING id
-            """,
-            [.text("t1"), .text(Self.account), .init(timeMs)]
-        )
-        let otherID = try #require(inserted.int64(row: 0, column: 0))
+        let otherID = try Self.insertSaleEvent(other, source: "ipn")
         let recording = Task {
             try await store.recordVerified(
                 deliveryID: id, tenant: "t1", account: Self.account, notification: vector.notification, keyVersion: 1
