@@ -67,30 +67,29 @@ verified() {
     psql "$DATABASE_URL" -qAtc "SELECT count(*) FROM ipn_deliveries WHERE tenant_id = 'bench' AND status = 'verified'"
 }
 run_id=$(date +%s)
+# wrk_gateway NAME CONNECTIONS SECONDS: POSTs for SECONDS bodies encrypted before the clock starts
+# (enough for 7,000/s, distinct receipts per NAME), so the load generator takes as little CPU as
+# possible from the server and database it shares the machine with; prints wrk's output.
+wrk_gateway() {
+    local bodies="$work/bodies-$1"
+    "$bin/cbingest-bench" gateway-bodies --template "$template" --count $(($3 * 7000)) \
+        --prefix "W${run_id}$1" --output "$bodies"
+    BODIES="$bodies" TARGET_PATH="$path" THREADS=1 \
+        wrk -t1 -c"$2" -d"$3s" -s scripts/wrk-gateway.lua "http://127.0.0.1:$http_port"
+    rm -f "$bodies"
+}
 stored_by_wrk=""
 # Warm-up, not measured: the first batches open the database connections and plan the statements.
-"$bin/cbingest-bench" gateway-bodies --template "$template" --count 20000 --prefix "W${run_id}warm" \
-    --output "$work/bodies-warm"
-BODIES="$work/bodies-warm" TARGET_PATH="$path" THREADS=1 \
-    wrk -t1 -c16 -d2s -s scripts/wrk-gateway.lua "http://127.0.0.1:$http_port" >/dev/null
-rm -f "$work/bodies-warm"
+wrk_gateway warm 16 2 >/dev/null
 for connections in 16 64; do
-    # Bodies are encrypted before the clock starts (enough for 7,000/s), so the load generator takes
-    # as little CPU as possible from the server and database it shares the machine with.
-    bodies="$work/bodies-$connections"
-    "$bin/cbingest-bench" gateway-bodies --template "$template" --count $((seconds * 7000)) \
-        --prefix "W${run_id}C${connections}" --output "$bodies"
     before=$(verified)
-    result=$(BODIES="$bodies" TARGET_PATH="$path" THREADS=1 \
-        wrk -t1 -c"$connections" -d"${seconds}s" -s scripts/wrk-gateway.lua "http://127.0.0.1:$http_port" |
-        awk '$1 == "wrk-result" {print $2, $3, $4, $5}')
+    result=$(wrk_gateway "C$connections" "$connections" "$seconds" | awk '$1 == "wrk-result" {print $2, $3, $4, $5}')
     after=$(verified)
     read -r per_second p50 p99 failed <<<"$result"
     printf '| wrk | %d | %s | %s | %s | %s | %s |\n' "$connections" "$per_second" "$p50" "$p99" \
         "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$server_pid/status)" "$failed"
     # Every 200 must be a stored, verified delivery (redeliveries included): shown under the table.
     stored_by_wrk+="$connections connections: $((after - before)) verified deliveries stored; "
-    rm -f "$bodies"
 done
 "$bin/cbingest-bench" gateway --port "$http_port" --path "$path" --template "$template" --seconds "$seconds" --server-pid "$server_pid" |
     sed 's/^| gateway POST |/| Swift client |/'
