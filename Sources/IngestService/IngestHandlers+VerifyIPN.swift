@@ -21,43 +21,60 @@ extension IngestHandlers {
         let receivedAtMs = request.receivedAtMs > 0 ? request.receivedAtMs : Self.nowMilliseconds()
         // The raw body is stored durably before anything interprets it: whatever decryption or
         // parsing does, it is kept and can be verified again.
-        let tenant: String
-        let account: String
-        let deliveryID: Int64
-        let secrets: [SealedSecret]
+        var logger = context.logger
+        let includeNotification = !request.omitNotification
         if !request.token.isEmpty {
             // A malformed token is unknown without a database lookup.
             guard WebhookTokens.isWellFormed(request.token) else { throw ServiceError.notFound("unknown webhook token") }
-            let stored = try await self.storeCall {
+            let delivery = Delivery(id: 0, body: request.body, contentType: request.contentType)
+            // Stored, verified and recorded in one database job (`recordDelivery(…, verifyingWith:)`),
+            // verification only once the body is durable.
+            let outcome = try await self.storeCall {
                 try await self.store.recordDelivery(
                     tokenHash: WebhookTokens.lookupHash(request.token), receivedAtMs: receivedAtMs,
-                    contentType: request.contentType, body: request.body
+                    contentType: request.contentType, body: request.body,
+                    verifyingWith: { stored in
+                        try self.verification(of: delivery, tenant: stored.tenant, account: stored.account, secrets: stored.secrets).get()
+                    }
                 )
             }
-            guard let stored else { throw ServiceError.notFound("unknown webhook token") }
-            (tenant, account, deliveryID, secrets) = (stored.tenant, stored.account, stored.deliveryID, stored.secrets)
-        } else {
-            guard !request.tenantId.isEmpty || !request.account.isEmpty else {
-                throw ServiceError.invalidArgument("give the webhook token, or tenant_id and account")
-            }
-            tenant = try Identifiers.tenant(request.tenantId)
-            account = try Identifiers.account(request.account)
-            deliveryID = try await self.storeCall {
-                try await self.store.recordDelivery(
-                    tenant: tenant, account: account, receivedAtMs: receivedAtMs,
-                    contentType: request.contentType, body: request.body
+            guard let outcome else { throw ServiceError.notFound("unknown webhook token") }
+            let stored = outcome.stored
+            logger[metadataKey: "tenant"] = "\(stored.tenant)"
+            logger[metadataKey: "account"] = "\(stored.account)"
+            logger[metadataKey: "delivery_id"] = "\(stored.deliveryID)"
+            if case .success(let verified) = outcome.verification, let recorded = outcome.recorded {
+                return self.verifiedResponse(
+                    deliveryID: stored.deliveryID, verified, recorded, includeNotification: includeNotification, logger: logger
                 )
             }
-            secrets = try await self.storeCall { try await self.store.activeSecrets(tenant: tenant, account: account) }
+            // Not verified (no secret, a failure, or a key that couldn't be opened): the ordinary path
+            // finds the same verdict again and records it.
+            return try await self.process(
+                Delivery(id: stored.deliveryID, body: request.body, contentType: request.contentType),
+                tenant: stored.tenant, account: stored.account, secrets: stored.secrets, recordFailure: true,
+                includeNotification: includeNotification, logger: logger
+            )
         }
-        var logger = context.logger
+        guard !request.tenantId.isEmpty || !request.account.isEmpty else {
+            throw ServiceError.invalidArgument("give the webhook token, or tenant_id and account")
+        }
+        let tenant = try Identifiers.tenant(request.tenantId)
+        let account = try Identifiers.account(request.account)
+        let deliveryID = try await self.storeCall {
+            try await self.store.recordDelivery(
+                tenant: tenant, account: account, receivedAtMs: receivedAtMs,
+                contentType: request.contentType, body: request.body
+            )
+        }
+        let secrets = try await self.storeCall { try await self.store.activeSecrets(tenant: tenant, account: account) }
         logger[metadataKey: "tenant"] = "\(tenant)"
         logger[metadataKey: "account"] = "\(account)"
         logger[metadataKey: "delivery_id"] = "\(deliveryID)"
         return try await self.process(
             Delivery(id: deliveryID, body: request.body, contentType: request.contentType),
             tenant: tenant, account: account, secrets: secrets, recordFailure: true,
-            includeNotification: !request.omitNotification, logger: logger
+            includeNotification: includeNotification, logger: logger
         )
     }
 
@@ -97,45 +114,19 @@ extension IngestHandlers {
             return response
         }
 
-        var firstFailure: IPNFailure?
-        for secret in secrets {
-            let key = try self.keyring.open(
-                secret.sealed, keyID: secret.masterKeyID, context: Self.secretSealingContext(tenant: tenant, account: account)
-            )
-            do {
-                let notification = try IPNVerifier.verify(
-                    body: delivery.body, contentType: delivery.contentType, secretKey: String(decoding: key, as: UTF8.self)
+        let failure: IPNFailure
+        switch try self.verification(of: delivery, tenant: tenant, account: account, secrets: secrets) {
+        case .success(let verified):
+            let recorded = try await self.storeCall {
+                try await self.store.recordVerified(
+                    deliveryID: delivery.id, tenant: tenant, account: account,
+                    notification: verified.notification, keyVersion: verified.keyVersion
                 )
-                try Self.checkAccount(notification, account: account)
-                let recorded = try await self.storeCall {
-                    try await self.store.recordVerified(
-                        deliveryID: delivery.id, tenant: tenant, account: account,
-                        notification: notification, keyVersion: secret.version
-                    )
-                }
-                response.verified = true
-                response.keyVersion = UInt32(secret.version)
-                response.duplicate = recorded.duplicate
-                response.test = recorded.isTest
-                if includeNotification {
-                    response.notification = NotificationMessage.make(from: notification)
-                }
-                self.metrics.countNotification(outcome: recorded.isTest ? "test" : (recorded.duplicate ? "duplicate" : "new"))
-                logger.info(
-                    "notification verified",
-                    metadata: [
-                        "receipt": "\(notification.receipt)", "type": "\(notification.transactionType)",
-                        "duplicate": "\(recorded.duplicate)", "key_version": "\(secret.version)",
-                    ]
-                )
-                return response
-            } catch let failure as IPNFailure {
-                // The current key's verdict is the one to report; older keys only get a chance.
-                if firstFailure == nil { firstFailure = failure }
             }
+            return self.verifiedResponse(deliveryID: delivery.id, verified, recorded, includeNotification: includeNotification, logger: logger)
+        case .failure(let verdict):
+            failure = verdict
         }
-
-        let failure = firstFailure ?? .malformedBody("unknown")
         self.metrics.countNotification(outcome: "failed", failure: failure.code)
         response.failure = NotificationMessage.failure(failure)
         response.failureDetail = failure.detail
@@ -147,6 +138,54 @@ extension IngestHandlers {
             }
         }
         logger.notice("notification failed verification", metadata: ["failure": "\(failure.code)"])
+        return response
+    }
+
+    /// Decrypts and checks a delivery with each secret in turn (current first) and returns the first
+    /// that verifies it, or the current key's verdict. Throws only when a secret can't be unsealed.
+    func verification(
+        of delivery: Delivery, tenant: String, account: String, secrets: [SealedSecret]
+    ) throws -> Result<VerifiedNotification, IPNFailure> {
+        var firstFailure: IPNFailure?
+        for secret in secrets {
+            let key = try self.keyring.open(
+                secret.sealed, keyID: secret.masterKeyID, context: Self.secretSealingContext(tenant: tenant, account: account)
+            )
+            do throws(IPNFailure) {
+                let notification = try IPNVerifier.verify(
+                    body: delivery.body, contentType: delivery.contentType, secretKey: String(decoding: key, as: UTF8.self)
+                )
+                try Self.checkAccount(notification, account: account)
+                return .success(VerifiedNotification(notification: notification, keyVersion: secret.version))
+            } catch {
+                // The current key's verdict is the one to report; older keys only get a chance.
+                if firstFailure == nil { firstFailure = error }
+            }
+        }
+        return .failure(firstFailure ?? .malformedBody("no secret key to verify with"))
+    }
+
+    /// The answer for a verified and recorded notification (and its metrics and log line).
+    func verifiedResponse(
+        deliveryID: Int64, _ verified: VerifiedNotification, _ recorded: RecordedNotification, includeNotification: Bool, logger: Logger
+    ) -> VerifyIPNResponse {
+        var response = VerifyIPNResponse()
+        response.deliveryId = deliveryID
+        response.verified = true
+        response.keyVersion = UInt32(verified.keyVersion)
+        response.duplicate = recorded.duplicate
+        response.test = recorded.isTest
+        if includeNotification {
+            response.notification = NotificationMessage.make(from: verified.notification)
+        }
+        self.metrics.countNotification(outcome: recorded.isTest ? "test" : (recorded.duplicate ? "duplicate" : "new"))
+        logger.info(
+            "notification verified",
+            metadata: [
+                "receipt": "\(verified.notification.receipt)", "type": "\(verified.notification.transactionType)",
+                "duplicate": "\(recorded.duplicate)", "key_version": "\(verified.keyVersion)",
+            ]
+        )
         return response
     }
 

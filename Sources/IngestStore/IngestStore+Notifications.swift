@@ -19,25 +19,110 @@ extension IngestStore {
         }
     }
 
-    /// The VerifyIPN hot path in one round trip and one durable commit: resolves the webhook token,
-    /// keeps the raw body (before anything interprets it) and returns the secrets that may verify it,
-    /// current first. `nil` for an unknown or expired token, and then nothing is stored.
+    /// Resolves the webhook token, keeps the raw body (before anything interprets it) in one round trip
+    /// and one durable commit, and returns the secrets that may verify it, current first. `nil` for an
+    /// unknown or expired token, and then nothing is stored.
     public func recordDelivery(
         tokenHash: [UInt8], receivedAtMs: Int64, contentType: String, body: [UInt8]
     ) async throws -> StoredDeliveryWithSecrets? {
-        // Concurrent deliveries share one statement, one commit and one disk flush (`StoreBatcher`).
         try await self.batched(
             "storing a notification delivery", self.deliveryBatcher,
-            IncomingDelivery(tokenHash: tokenHash, receivedAtMs: receivedAtMs, contentType: contentType, body: body)
-        )
+            IncomingDelivery(tokenHash: tokenHash, receivedAtMs: receivedAtMs, contentType: contentType, body: body, verify: nil)
+        )?.stored
     }
 
-    /// One delivery for `NotificationSQL.insertDeliveries`.
+    /// The VerifyIPN hot path: keeps the raw body as `recordDelivery(tokenHash:…)` does, then, once that
+    /// commit is durable, hands the stored delivery to `verify` and records what it verified, all in
+    /// one job on one database connection. Concurrent deliveries share the job: one statement and one
+    /// durable commit for their bodies, one statement and one commit for their recordings
+    /// (`StoreBatcher`), with no thread hand-off between the two.
+    ///
+    /// `verify` runs on a database thread while the job holds its connection: it must be quick and
+    /// must not wait for anything (decrypting and parsing one body is). It throws when the
+    /// notification doesn't verify; nothing is then recorded, and the caller records the failure.
+    /// A recording that fails throws, the delivery stays stored, and the recovery sweep takes it.
+    public func recordDelivery(
+        tokenHash: [UInt8], receivedAtMs: Int64, contentType: String, body: [UInt8],
+        verifyingWith verify: @escaping @Sendable (StoredDeliveryWithSecrets) throws -> VerifiedNotification
+    ) async throws -> DeliveryOutcome? {
+        let written = try await self.batched(
+            "storing a notification delivery", self.deliveryBatcher,
+            IncomingDelivery(tokenHash: tokenHash, receivedAtMs: receivedAtMs, contentType: contentType, body: body, verify: verify)
+        )
+        guard let written else { return nil }
+        guard let verification = written.verification else {
+            throw IngestStoreError(code: .internal, operation: "verifying a stored delivery")
+        }
+        var outcome = DeliveryOutcome(stored: written.stored, verification: verification, recorded: nil)
+        guard case .success(let verified) = verification else { return outcome }
+        let operation = "recording a verified notification"
+        let row: RecordedRow
+        switch written.recorded {
+        case .success(let recorded):
+            row = recorded
+        case .failure(let error as PGError):
+            throw IngestStoreError(code: Self.code(for: error), operation: operation, underlying: error)
+        case .failure(let error):
+            throw error
+        case nil:
+            throw IngestStoreError(code: .internal, operation: operation)
+        }
+        outcome.recorded = RecordedNotification(
+            eventID: row.eventID, duplicate: row.duplicate, isTest: verified.notification.isTestIPN, linesInserted: row.linesInserted
+        )
+        return outcome
+    }
+
+    /// One delivery for `NotificationSQL.insertDeliveries`, and what to verify it with once stored.
     struct IncomingDelivery: Sendable {
         var tokenHash: [UInt8]
         var receivedAtMs: Int64
         var contentType: String
         var body: [UInt8]
+        var verify: (@Sendable (StoredDeliveryWithSecrets) throws -> VerifiedNotification)?
+
+        /// What became of one delivery in `writeAndRecord`.
+        struct Written: Sendable {
+            var stored: StoredDeliveryWithSecrets
+            /// nil unless the caller gave `verify`.
+            var verification: Result<VerifiedNotification, any Error>?
+            /// nil unless verified.
+            var recorded: Result<RecordedRow, any Error>?
+        }
+
+        /// Stores deliveries (each alone should the batch fail, see `eachAloneOnFailure`), verifies
+        /// those whose caller gave `verify`, and records the verified ones (`VerifiedRecording.write`):
+        /// two transactions on this connection, the first durable.
+        static func writeAndRecord(_ connection: PGConnection, _ deliveries: [IncomingDelivery]) -> [Result<Written?, any Error>] {
+            let stored = StoreBatcher<IncomingDelivery, StoredDeliveryWithSecrets?>.eachAloneOnFailure(Self.write)(connection, deliveries)
+            var written = stored.map { result in result.map { $0.map { Written(stored: $0) } } }
+            var recordings: [VerifiedRecording] = []
+            var recordedDeliveries: [Int] = []
+            for index in deliveries.indices {
+                guard case .success(var delivery?) = written[index], let verify = deliveries[index].verify else { continue }
+                let verification = Result { try verify(delivery.stored) }
+                delivery.verification = verification
+                written[index] = .success(delivery)
+                if case .success(let verified) = verification {
+                    recordedDeliveries.append(index)
+                    recordings.append(
+                        VerifiedRecording(
+                            deliveryID: delivery.stored.deliveryID, tenant: delivery.stored.tenant, account: delivery.stored.account,
+                            notification: verified.notification, keyVersion: verified.keyVersion
+                        )
+                    )
+                }
+            }
+            guard !recordings.isEmpty else { return written }
+            let recorded = StoreBatcher<VerifiedRecording, RecordedRow>.eachAloneOnFailure(VerifiedRecording.write)(connection, recordings)
+            for (index, row) in zip(recordedDeliveries, recorded) {
+                if case .success(var delivery?) = written[index] {
+                    delivery.recorded = row
+                    written[index] = .success(delivery)
+                }
+            }
+            return written
+        }
 
         /// Stores deliveries with one statement (after the planning settings, in one transaction) and
         /// returns each one's row.

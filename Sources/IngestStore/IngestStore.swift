@@ -12,13 +12,13 @@ public import LibPQ
 public final class IngestStore: Sendable {
     private let pool: PGPool
     /// Group commit of webhook deliveries and of their verified outcomes (IngestStore+Notifications.swift).
-    let deliveryBatcher: StoreBatcher<IncomingDelivery, StoredDeliveryWithSecrets?>
+    let deliveryBatcher: StoreBatcher<IncomingDelivery, IncomingDelivery.Written?>
     let verifiedBatcher: StoreBatcher<VerifiedRecording, RecordedRow>
 
     /// Wraps an existing pool; call `migrate()` before first use unless something else did.
     public init(pool: PGPool) {
         self.pool = pool
-        self.deliveryBatcher = StoreBatcher(pool: pool, write: StoreBatcher.eachAloneOnFailure(IncomingDelivery.write))
+        self.deliveryBatcher = StoreBatcher(pool: pool, write: IncomingDelivery.writeAndRecord)
         // A batch of recordings is one statement (`NotificationSQL.recordBatch`) which takes
         // deliveries, events, lines and counter rows in one global order, so concurrent batches never
         // wait for each other in a cycle. (A batch and a CSV chunk holding the same rows in crossing

@@ -2,6 +2,7 @@ import ClickBank
 import Foundation
 import IngestStore
 import LibPQ
+import Synchronization
 import Testing
 
 /// The shared ClickBank notification vectors (../shared/vectors/ipn), verified into notifications.
@@ -178,19 +179,18 @@ struct NotificationStoreTests {
         for number in 0..<12 {
             var notification = vector.notification
             notification.receipt = "SCAN\(number)"
-            // A new event, then a redelivery of it (the path of an event that exists).
+            // A new event, then a redelivery of it (the path of an event that exists), as VerifyIPN
+            // stores and records them.
             for attempt in 0..<2 {
-                let delivery = try #require(
+                let notification = notification
+                let outcome = try #require(
                     try await store.recordDelivery(
-                        tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: vector.body
+                        tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: vector.body,
+                        verifyingWith: { _ in VerifiedNotification(notification: notification, keyVersion: 1) }
                     )
                 )
-                #expect(delivery.secrets.count == 1)
-                let recorded = try await store.recordVerified(
-                    deliveryID: delivery.deliveryID, tenant: "t1", account: Self.account, notification: notification,
-                    keyVersion: 1
-                )
-                #expect(recorded.duplicate == (attempt == 1))
+                #expect(outcome.stored.secrets.count == 1)
+                #expect(outcome.recorded?.duplicate == (attempt == 1))
             }
             // And one that fails verification.
             let failed = try #require(
@@ -400,6 +400,82 @@ struct NotificationStoreTests {
         for (index, id) in stored {
             #expect(bodies[id] == "body \(index)")
         }
+        await store.shutdown()
+    }
+
+    @Test("VerifyIPN's path: each body is verified only once it is durably stored, and recorded in the same job")
+    func deliveriesVerifiedOnceStoredAndRecordedTogether() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 4)
+        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        let vector = try NotificationVectors.load("v7_sale_cart_bump")
+        struct NotVerified: Error {}
+        /// What another session saw of each delivery while its body was being verified.
+        final class Observations: Sendable {
+            let statuses = Mutex([Int64: String]())
+        }
+        let seenWhileVerifying = Observations()
+        let conninfo = schema.conninfo
+        // 30 at once, so they share batches: every third fails verification, and the others name 10
+        // receipts (index / 3), so each event is verified twice and recorded once.
+        let outcomes = try await withThrowingTaskGroup(of: (Int, DeliveryOutcome?).self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    // Every tenth names a token nobody has: nothing is stored, nothing verified.
+                    let token: [UInt8] = index == 10 || index == 20 ? [9, 9] : [7, 7]
+                    let outcome = try await store.recordDelivery(
+                        tokenHash: token, receivedAtMs: Self.nowMs(), contentType: vector.contentType,
+                        body: Array("body \(index)".utf8),
+                        verifyingWith: { stored in
+                            let observer = try PGConnection(conninfo: conninfo)
+                            defer { observer.close() }
+                            let rows = try observer.execute(
+                                "SELECT status FROM ipn_deliveries WHERE id = $1", [.init(stored.deliveryID)]
+                            )
+                            seenWhileVerifying.statuses.withLock { $0[stored.deliveryID] = rows[0, 0] ?? "missing" }
+                            guard index % 3 != 0 else { throw NotVerified() }
+                            var notification = vector.notification
+                            notification.receipt = "FUSED\(index / 3)"
+                            return VerifiedNotification(notification: notification, keyVersion: 1)
+                        }
+                    )
+                    return (index, outcome)
+                }
+            }
+            return try await group.reduce(into: [Int: DeliveryOutcome?]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 30)
+        #expect([10, 20].allSatisfy { index in outcomes[index].map { $0 == nil } == true }, "unknown tokens store nothing")
+        let stored = outcomes.compactMapValues { $0 }
+        #expect(stored.count == 28)
+        // Committed (seen by another session) before verification began, for every stored delivery.
+        let seen = seenWhileVerifying.statuses.withLock { $0 }
+        #expect(seen.count == 28 && seen.values.allSatisfy { $0 == "received" }, "\(seen)")
+        for (index, outcome) in stored {
+            if index % 3 == 0 {
+                #expect(throws: NotVerified.self) { try outcome.verification.get() }
+                #expect(outcome.recorded == nil)
+            } else {
+                #expect(try outcome.verification.get().notification.receipt == "FUSED\(index / 3)")
+                #expect(outcome.recorded != nil)
+            }
+        }
+        // Each receipt once new, once a duplicate (the two deliveries of a receipt may share a batch).
+        let recorded = stored.filter { $0.key % 3 != 0 }
+        for receipt in 0..<10 where receipt != 10 / 3 && receipt != 20 / 3 {
+            let pair = recorded.filter { $0.key / 3 == receipt }.compactMap { $0.value.recorded?.duplicate }
+            #expect(pair.sorted { !$0 && $1 } == [false, true], "receipt \(receipt): \(pair)")
+        }
+        // The receipts whose second delivery named an unknown token: recorded once, as new.
+        #expect([11, 19].map { recorded[$0]?.recorded?.duplicate } == [false, false])
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        let statuses = try connection.execute("SELECT status, count(*) FROM ipn_deliveries GROUP BY status ORDER BY status")
+        // The failures are left as received: the caller records them (VerifyIPN does, with the reason).
+        #expect((0..<statuses.rowCount).map { "\(statuses[$0, 0] ?? ""):\(statuses[$0, 1] ?? "")" } == ["received:10", "verified:18"])
+        let events = try connection.execute("SELECT receipt FROM events ORDER BY receipt")
+        #expect((0..<events.rowCount).compactMap { events[$0, 0] } == (0..<10).map { "FUSED\($0)" })
         await store.shutdown()
     }
 
