@@ -157,11 +157,9 @@ public final class RPCClientChannel: Sendable {
         }
     }
 
-    private func openConnection() -> EventLoopFuture<Connection> {
-        let configuration = self.configuration
-        let bootstrap = ClientBootstrap(group: self.group)
+    private static func bootstrap(_ group: any EventLoopGroup, _ configuration: RPCClientConfiguration) -> ClientBootstrap {
+        ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -169,7 +167,22 @@ public final class RPCClientChannel: Sendable {
                     try sync.addHandler(RPCClientConnectionHandler())
                 }
             }
-        return bootstrap.connect(host: configuration.host, port: configuration.port).flatMap { channel in
+    }
+
+    private func openConnection() -> EventLoopFuture<Connection> {
+        let configuration = self.configuration
+        let connected: EventLoopFuture<any Channel>
+        if let server = configuration.inProcessServer {
+            let loop = self.group.next()
+            connected = server.connectedSocketPair(on: loop).flatMap { descriptor in
+                Self.bootstrap(loop, configuration).withConnectedSocket(descriptor)
+            }
+        } else {
+            connected = Self.bootstrap(self.group, configuration)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .connect(host: configuration.host, port: configuration.port)
+        }
+        return connected.flatMap { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.handler(type: RPCClientConnectionHandler.self)
             }.flatMap { handler in

@@ -10,6 +10,9 @@ public struct RPCClientConfiguration: Sendable {
     /// The largest reply accepted.
     public var maxMessageBytes: Int = 4 * 1024 * 1024
     public var clientName: String = "cbingest-swift-client"
+    /// Set by `RPCServer.inProcessClientConfiguration`: each connection is a socket pair with that
+    /// server, both ends on the client's event loop, instead of TCP to `host`:`port`.
+    var inProcessServer: RPCServer? = nil
 
     public init(host: String = "127.0.0.1", port: Int = 7600) {
         self.host = host

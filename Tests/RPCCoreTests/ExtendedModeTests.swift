@@ -202,4 +202,59 @@ import Testing
         await client.close()
         await server.shutdown()
     }
+
+    @Test("an in-process client reaches its server through a socket pair, with the same handshake and limits")
+    func inProcessClientUsesASocketPair() async throws {
+        let token = "0123456789abcdef-token"
+        let server = try await startTestServer {
+            $0.authToken = token
+            $0.idleTimeout = .seconds(1)
+        }
+        // Port 1: nothing listens there, so only the socket pair can carry these calls.
+        var base = RPCClientConfiguration(host: "127.0.0.1", port: 1)
+        base.authToken = token
+        let client = RPCClientChannel(configuration: server.inProcessClientConfiguration(base))
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for caller in 0..<16 {
+                group.addTask {
+                    var wrong = 0
+                    for call in 0..<50 {
+                        let value = UInt32(caller * 1000 + call)
+                        if try await self.echo(client, value, "p\(value)") != TestMethods.message(value, "p\(value)") { wrong += 1 }
+                    }
+                    return wrong
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        #expect(server.openConnections == 1)
+        await #expect(throws: RPCError(.notFound, "nothing here")) {
+            _ = try await client.unary(methodIndex: TestMethods.fail, request: [])
+        }
+        // The handshake is checked as on TCP.
+        var wrongToken = base
+        wrongToken.authToken = "wrong-token-wrong-token"
+        let refused = RPCClientChannel(configuration: server.inProcessClientConfiguration(wrongToken))
+        await #expect {
+            try await refused.connect()
+        } throws: { error in
+            (error as? RPCError)?.code == .unauthenticated
+        }
+        // The server's idle timeout closes the pair; the next call makes a new one.
+        try await Task.sleep(for: .milliseconds(2500))
+        #expect(server.openConnections == 0)
+        #expect(try await self.echo(client, 7, "again") == TestMethods.message(7, "again"))
+        await client.close()
+        await refused.close()
+        await server.shutdown()
+        // A server that shut down admits no new pair.
+        let late = RPCClientChannel(configuration: server.inProcessClientConfiguration(base))
+        await #expect {
+            _ = try await late.unary(methodIndex: TestMethods.echo, request: [])
+        } throws: { error in
+            (error as? RPCError)?.code == .unavailable
+        }
+        await late.close()
+    }
 }
