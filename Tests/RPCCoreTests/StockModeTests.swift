@@ -72,6 +72,7 @@ import Testing
         try await bystander.send(method: TestMethods.echo, id: 1, body: TestMethods.message(1).serializedBytes())
         #expect(try await bystander.read(1).count == 1)
         await bystander.close()
+        await peer.close()
         await server.shutdown()
     }
 
@@ -156,6 +157,7 @@ import Testing
         let server = try await startTestServer { $0.idleTimeout = .milliseconds(200) }
         let peer = try await RawPeer.connect(port: server.port)
         #expect(await peer.isClosedByServer())
+        await peer.close()
         await server.shutdown()
     }
 
@@ -166,6 +168,7 @@ import Testing
         #expect(try await first.read(1).count == 1)
         let second = try await RawPeer.connect(port: server.port)
         #expect(await second.isClosedByServer())
+        await second.close()
         await first.close()
         await server.shutdown()
     }

@@ -137,7 +137,10 @@ final class RawPeer {
         }
     }
 
+    /// Finishes the writer (NIO traps on a writer dropped unfinished, even when the server closed
+    /// the connection first) and closes the connection. Every peer must be closed.
     func close() async {
+        self.channel.outbound.finish()
         try? await self.channel.channel.close()
     }
 }
