@@ -26,7 +26,6 @@ extension IngestHandlers {
         if !request.token.isEmpty {
             // A malformed token is unknown without a database lookup.
             guard WebhookTokens.isWellFormed(request.token) else { throw ServiceError.notFound("unknown webhook token") }
-            let delivery = Delivery(id: 0, body: request.body, contentType: request.contentType)
             // Stored, verified and recorded in one database job (`recordDelivery(…, verifyingWith:)`),
             // verification only once the body is durable.
             let outcome = try await self.storeCall {
@@ -34,7 +33,10 @@ extension IngestHandlers {
                     tokenHash: WebhookTokens.lookupHash(request.token), receivedAtMs: receivedAtMs,
                     contentType: request.contentType, body: request.body,
                     verifyingWith: { stored in
-                        try self.verification(of: delivery, tenant: stored.tenant, account: stored.account, secrets: stored.secrets).get()
+                        try self.verification(
+                            body: request.body, contentType: request.contentType, tenant: stored.tenant,
+                            account: stored.account, secrets: stored.secrets
+                        ).get()
                     }
                 )
             }
@@ -48,8 +50,9 @@ extension IngestHandlers {
                     deliveryID: stored.deliveryID, verified, recorded, includeNotification: includeNotification, logger: logger
                 )
             }
-            // Not verified (no secret, a failure, or a key that couldn't be opened): the ordinary path
-            // finds the same verdict again and records it.
+            // Not verified: with no secret or a failure, the ordinary path finds the same verdict again
+            // and records it; a secret that can't be unsealed throws there again, and the delivery
+            // is left to the recovery sweep.
             return try await self.process(
                 Delivery(id: stored.deliveryID, body: request.body, contentType: request.contentType),
                 tenant: stored.tenant, account: stored.account, secrets: stored.secrets, recordFailure: true,
@@ -115,7 +118,9 @@ extension IngestHandlers {
         }
 
         let failure: IPNFailure
-        switch try self.verification(of: delivery, tenant: tenant, account: account, secrets: secrets) {
+        switch try self.verification(
+            body: delivery.body, contentType: delivery.contentType, tenant: tenant, account: account, secrets: secrets
+        ) {
         case .success(let verified):
             let recorded = try await self.storeCall {
                 try await self.store.recordVerified(
@@ -144,7 +149,7 @@ extension IngestHandlers {
     /// Decrypts and checks a delivery with each secret in turn (current first) and returns the first
     /// that verifies it, or the current key's verdict. Throws only when a secret can't be unsealed.
     func verification(
-        of delivery: Delivery, tenant: String, account: String, secrets: [SealedSecret]
+        body: [UInt8], contentType: String, tenant: String, account: String, secrets: [SealedSecret]
     ) throws -> Result<VerifiedNotification, IPNFailure> {
         var firstFailure: IPNFailure?
         for secret in secrets {
@@ -153,7 +158,7 @@ extension IngestHandlers {
             )
             do throws(IPNFailure) {
                 let notification = try IPNVerifier.verify(
-                    body: delivery.body, contentType: delivery.contentType, secretKey: String(decoding: key, as: UTF8.self)
+                    body: body, contentType: contentType, secretKey: String(decoding: key, as: UTF8.self)
                 )
                 try Self.checkAccount(notification, account: account)
                 return .success(VerifiedNotification(notification: notification, keyVersion: secret.version))

@@ -40,7 +40,13 @@ extension IngestStore {
     /// `verify` runs on a database thread while the job holds its connection: it must be quick and
     /// must not wait for anything (decrypting and parsing one body is). It throws when the
     /// notification doesn't verify; nothing is then recorded, and the caller records the failure.
-    /// A recording that fails throws, the delivery stays stored, and the recovery sweep takes it.
+    ///
+    /// The job's recording gives up on any error, and on a lock held by another writer for more
+    /// than 100 ms (`NotificationSQL.recordingInDeliveryJobPlanning`), so that storing bodies never
+    /// waits behind it: such a recording is written again through the recording batcher
+    /// (`recordVerified`), which waits for locks. (Should the job's commit have been lost with its
+    /// connection after all, that finds the delivery verified and returns what was recorded.) If
+    /// that fails too, this throws; the delivery stays stored, and the recovery sweep takes it.
     public func recordDelivery(
         tokenHash: [UInt8], receivedAtMs: Int64, contentType: String, body: [UInt8],
         verifyingWith verify: @escaping @Sendable (StoredDeliveryWithSecrets) throws -> VerifiedNotification
@@ -55,21 +61,16 @@ extension IngestStore {
         }
         var outcome = DeliveryOutcome(stored: written.stored, verification: verification, recorded: nil)
         guard case .success(let verified) = verification else { return outcome }
-        let operation = "recording a verified notification"
-        let row: RecordedRow
-        switch written.recorded {
-        case .success(let recorded):
-            row = recorded
-        case .failure(let error as PGError):
-            throw IngestStoreError(code: Self.code(for: error), operation: operation, underlying: error)
-        case .failure(let error):
-            throw error
-        case nil:
-            throw IngestStoreError(code: .internal, operation: operation)
+        if case .success(let row) = written.recorded {
+            outcome.recorded = RecordedNotification(
+                eventID: row.eventID, duplicate: row.duplicate, isTest: verified.notification.isTestIPN, linesInserted: row.linesInserted
+            )
+        } else {
+            outcome.recorded = try await self.recordVerified(
+                deliveryID: written.stored.deliveryID, tenant: written.stored.tenant, account: written.stored.account,
+                notification: verified.notification, keyVersion: verified.keyVersion
+            )
         }
-        outcome.recorded = RecordedNotification(
-            eventID: row.eventID, duplicate: row.duplicate, isTest: verified.notification.isTestIPN, linesInserted: row.linesInserted
-        )
         return outcome
     }
 
@@ -86,13 +87,14 @@ extension IngestStore {
             var stored: StoredDeliveryWithSecrets
             /// nil unless the caller gave `verify`.
             var verification: Result<VerifiedNotification, any Error>?
-            /// nil unless verified.
+            /// nil unless verified; a failure is written again by `recordVerified`.
             var recorded: Result<RecordedRow, any Error>?
         }
 
         /// Stores deliveries (each alone should the batch fail, see `eachAloneOnFailure`), verifies
-        /// those whose caller gave `verify`, and records the verified ones (`VerifiedRecording.write`):
-        /// two transactions on this connection, the first durable.
+        /// those whose caller gave `verify`, and records the verified ones (`VerifiedRecording.write`,
+        /// one attempt for the batch, with a lock timeout): two transactions on this connection, the
+        /// first durable.
         static func writeAndRecord(_ connection: PGConnection, _ deliveries: [IncomingDelivery]) -> [Result<Written?, any Error>] {
             let stored = StoreBatcher<IncomingDelivery, StoredDeliveryWithSecrets?>.eachAloneOnFailure(Self.write)(connection, deliveries)
             var written = stored.map { result in result.map { $0.map { Written(stored: $0) } } }
@@ -114,7 +116,12 @@ extension IngestStore {
                 }
             }
             guard !recordings.isEmpty else { return written }
-            let recorded = StoreBatcher<VerifiedRecording, RecordedRow>.eachAloneOnFailure(VerifiedRecording.write)(connection, recordings)
+            let recorded: [Result<RecordedRow, any Error>]
+            do throws(PGError) {
+                recorded = try VerifiedRecording.write(connection, recordings, planning: NotificationSQL.recordingInDeliveryJobPlanning)
+            } catch {
+                recorded = recordings.map { _ in .failure(error) }
+            }
             for (index, row) in zip(recordedDeliveries, recorded) {
                 if case .success(var delivery?) = written[index] {
                     delivery.recorded = row
@@ -255,7 +262,9 @@ extension IngestStore {
 
         /// Writes recordings: one transaction, then another for those whose event another transaction
         /// committed while the first ran (each time they are fewer), and so on.
-        static func write(_ connection: PGConnection, _ recordings: [VerifiedRecording]) throws(PGError) -> [Result<RecordedRow, any Error>] {
+        static func write(
+            _ connection: PGConnection, _ recordings: [VerifiedRecording], planning: String = NotificationSQL.recordingPlanning
+        ) throws(PGError) -> [Result<RecordedRow, any Error>] {
             var rows = [Result<RecordedRow, any Error>](
                 // Left only if the event kept being committed by others: the delivery is kept, and the
                 // caller's retry or the recovery sweep records it.
@@ -268,7 +277,7 @@ extension IngestStore {
             for attempt in 0..<Self.attemptsWhileEventsRace where !pending.isEmpty {
                 let written: [Result<RecordedRow, any Error>]
                 do throws(PGError) {
-                    written = try Self.writeOnce(connection, pending.map { recordings[$0] })
+                    written = try Self.writeOnce(connection, pending.map { recordings[$0] }, planning: planning)
                 } catch where attempt > 0 {
                     // The first attempt committed the others: only those written again fail.
                     for index in pending { rows[index] = .failure(error) }
@@ -290,7 +299,9 @@ extension IngestStore {
         /// Writes recordings in one transaction: the recording statement for the first call of each
         /// delivery, then, should a delivery be named more than once (a replay racing the recovery
         /// sweep), once more per repeat, which finds the delivery recorded and changes nothing.
-        static func writeOnce(_ connection: PGConnection, _ recordings: [VerifiedRecording]) throws(PGError) -> [Result<RecordedRow, any Error>] {
+        static func writeOnce(
+            _ connection: PGConnection, _ recordings: [VerifiedRecording], planning: String
+        ) throws(PGError) -> [Result<RecordedRow, any Error>] {
             struct Delivery: Hashable {
                 var tenant: String
                 var id: Int64
@@ -307,7 +318,7 @@ extension IngestStore {
                 PGStatement(NotificationSQL.recordBatch, Self.parameters(round.map { recordings[$0] }))
             }
             // The planning settings come first (their result is dropped), then one result per round.
-            let results = Array(try connection.executeBatch([PGStatement(NotificationSQL.recordingPlanning)] + statements).dropFirst())
+            let results = Array(try connection.executeBatch([PGStatement(planning)] + statements).dropFirst())
             var rows = [Result<RecordedRow, any Error>](
                 repeating: .failure(IngestStoreError(code: .internal, operation: "recording a verified notification")),
                 count: recordings.count

@@ -24,7 +24,12 @@ public final class IngestStore: Sendable {
         // wait for each other in a cycle. (A batch and a CSV chunk holding the same rows in crossing
         // order still can: rare, detected by PostgreSQL, and the batch is then written again one
         // recording at a time.)
-        self.verifiedBatcher = StoreBatcher(pool: pool, write: StoreBatcher.eachAloneOnFailure(VerifiedRecording.write))
+        self.verifiedBatcher = StoreBatcher(
+            pool: pool,
+            write: StoreBatcher.eachAloneOnFailure { connection, recordings throws(PGError) in
+                try VerifiedRecording.write(connection, recordings)
+            }
+        )
     }
 
     /// Opens a pool to `conninfo`, checks that the database is reachable and applies pending migrations.

@@ -27,6 +27,12 @@ enum NotificationSQL {
     /// flush (see `IngestStore.recordVerified`).
     static let recordingPlanning = Self.hotPathPlanning + ", set_config('synchronous_commit', 'off', true)"
 
+    /// `recordingPlanning` for the recordings written in the job that stores raw bodies
+    /// (`IngestStore.recordDelivery(…, verifyingWith:)`). That job stores every tenant's deliveries,
+    /// so it must not wait long for a lock another writer holds (a CSV import's uncommitted event):
+    /// past this, the attempt fails, and the call records through the recording batcher, which waits.
+    static let recordingInDeliveryJobPlanning = Self.recordingPlanning + ", set_config('lock_timeout', '100ms', true)"
+
     /// A batch of verified notifications is recorded by one statement (see `IngestStore.recordVerified`).
     /// Each array holds one column, one element per recording ($1-$25, laid out by
     /// `VerifiedRecording.parameters`), and $26-$37 hold the line items of every recording, $26

@@ -150,6 +150,9 @@ public final class RPCClientChannel: Sendable {
             }
             if let rpcError = error as? RPCError { throw rpcError }
             let reason = (error as? NIOConnectionError)?.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
+            if self.configuration.inProcessServer != nil {
+                throw RPCError(.unavailable, "cannot connect to the server in this process (\(reason))")
+            }
             throw RPCError(
                 .unavailable,
                 "cannot connect to \(self.configuration.host):\(self.configuration.port) (\(reason)); is cbingest serve running there?"

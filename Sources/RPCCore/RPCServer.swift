@@ -5,6 +5,8 @@ import NIOConcurrencyHelpers
 public import NIOPosix
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The TCP server: accepts connections, applies the limits of `RPCServerConfiguration`, and on
@@ -116,7 +118,14 @@ public final class RPCServer: Sendable {
     /// Makes a connected socket pair, serves one end on `loop`, and returns the other, the client's.
     func connectedSocketPair(on loop: any EventLoop) -> EventLoopFuture<CInt> {
         var descriptors: [CInt] = [-1, -1]
-        guard socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0, &descriptors) == 0 else {
+        #if canImport(Glibc)
+        let made = socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0, &descriptors) == 0
+        #else
+        // No SOCK_CLOEXEC on Darwin: set close-on-exec on each end afterwards.
+        let made = socketpair(AF_UNIX, SOCK_STREAM, 0, &descriptors) == 0
+        if made { for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) } }
+        #endif
+        guard made else {
             return loop.makeFailedFuture(IOError(errnoCode: errno, reason: "socketpair"))
         }
         let (clientEnd, serverEnd) = (descriptors[0], descriptors[1])

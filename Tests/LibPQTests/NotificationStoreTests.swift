@@ -433,7 +433,8 @@ struct NotificationStoreTests {
                             let rows = try observer.execute(
                                 "SELECT status FROM ipn_deliveries WHERE id = $1", [.init(stored.deliveryID)]
                             )
-                            seenWhileVerifying.statuses.withLock { $0[stored.deliveryID] = rows[0, 0] ?? "missing" }
+                            let status = rows.rowCount == 1 ? rows[0, 0] ?? "NULL" : "missing"
+                            seenWhileVerifying.statuses.withLock { $0[stored.deliveryID] = status }
                             guard index % 3 != 0 else { throw NotVerified() }
                             var notification = vector.notification
                             notification.receipt = "FUSED\(index / 3)"
@@ -982,6 +983,65 @@ struct NotificationStoreTests {
         // Its lines were added to that event: the other insert had none.
         let lines = try await store.eventLines(tenant: "t1", account: Self.account, receipt: "SYNTH001")
         #expect(lines.map(\.eventID) == [otherID] && recorded.linesInserted == 1)
+        await store.shutdown()
+    }
+
+    @Test("a recording held up by another writer's lock doesn't hold up storing bodies: it is written again apart")
+    func deliveryJobNeverWaitsOnAnotherWritersLock() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let store = try await schema.makeStore(poolSize: 4)
+        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        let vector = try NotificationVectors.load("v7_sale_vendor")
+        // Another writer (a CSV import, another instance) is inserting the event and hasn't committed.
+        let other = try PGConnection(conninfo: schema.conninfo)
+        defer { other.close() }
+        let probe = try PGConnection(conninfo: schema.conninfo)
+        defer { probe.close() }
+        try other.execute("BEGIN")
+        _ = try Self.insertSaleEvent(other, source: "csv")
+        let notification = vector.notification
+        let held = Task {
+            try await store.recordDelivery(
+                tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: vector.body,
+                verifyingWith: { _ in VerifiedNotification(notification: notification, keyVersion: 1) }
+            )
+        }
+        // Its recording waits for the other writer: first in the delivery job (which gives up after
+        // 100 ms), then apart.
+        #expect(try await Self.processBlocked(by: try Self.processID(other), probe: probe) != nil)
+        try await Task.sleep(for: .milliseconds(400))
+        // Meanwhile another body is stored, verified and recorded (within 10 s: a delivery job stuck
+        // behind the lock would take until the other writer ends).
+        var another = vector.notification
+        another.receipt = "ANOTHER1"
+        final class Finished: Sendable {
+            let flag = Mutex(false)
+        }
+        let finished = Finished()
+        let unaffected = Task { [another] in
+            defer { finished.flag.withLock { $0 = true } }
+            return try await store.recordDelivery(
+                tokenHash: [7, 7], receivedAtMs: Self.nowMs(), contentType: vector.contentType, body: [1, 2],
+                verifyingWith: { _ in VerifiedNotification(notification: another, keyVersion: 1) }
+            )
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !finished.flag.withLock({ $0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let doneWhileHeld = finished.flag.withLock { $0 }
+        #expect(try await Self.processBlocked(by: try Self.processID(other), probe: probe) != nil, "still waiting")
+        // The other writer gives up; the held recording then inserts the event itself.
+        try other.execute("ROLLBACK")
+        #expect(doneWhileHeld, "storing another body waited for the other writer's lock")
+        #expect(try await unaffected.value?.recorded?.duplicate == false)
+        let outcome = try #require(try await held.value)
+        #expect(outcome.recorded?.duplicate == false)
+        let state = try #require(try await store.deliveryState(tenant: "t1", deliveryID: outcome.stored.deliveryID))
+        #expect(state.status == "verified" && state.eventID == outcome.recorded?.eventID)
+        #expect(try await store.eventCount(tenant: "t1", account: Self.account) == 2)
+        #expect(try await store.endpointState(tenant: "t1", account: Self.account).map { [$0.accepted, $0.rejected] } == [2, 0])
         await store.shutdown()
     }
 }
