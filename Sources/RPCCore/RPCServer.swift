@@ -16,10 +16,9 @@ public final class RPCServer: Sendable {
     private let channel: any Channel
     private let connections: NIOLockedValueBox<ConnectionRegistry>
     private let logger: Logger
-    /// Admits a connection (or closes it) and sets up its handlers: for accepted connections and
-    /// for `serve(connectedSocket:on:)`.
+    /// Admits a connection and sets up its handlers, or hands it to the refusal given (accepted
+    /// connections are closed; `serve(connectedSocket:on:)` fails): for both kinds of connection.
     private let initializeConnection: ConnectionInitializer
-    /// Admits a channel and sets it up, or hands it to the refusal given.
     typealias ConnectionInitializer = @Sendable (
         any Channel, _ refuse: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) -> EventLoopFuture<Void>
