@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make bench`: release builds of server and load generator on loopback; prints markdown tables
 # (README.md shows the measured ones). Everything it starts runs on 127.0.0.1 and is stopped at
-# the end. BENCH_SECONDS sets each run's length (default 5).
+# the end. BENCH_SECONDS sets each run's length (default 5); BENCH_SUSTAINED_SECONDS the length of the
+# gateway's sustained run (default 60; 0 leaves it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-5}
+sustained_seconds=${BENCH_SUSTAINED_SECONDS:-60}
 
 swift build -c release --product cbingest
 swift build -c release --product cbingest-bench
@@ -67,12 +69,13 @@ verified() {
     psql "$DATABASE_URL" -qAtc "SELECT count(*) FROM ipn_deliveries WHERE tenant_id = 'bench' AND status = 'verified'"
 }
 run_id=$(date +%s)
-# wrk_gateway NAME CONNECTIONS SECONDS: POSTs for SECONDS bodies encrypted before the clock starts
-# (enough for 7,000/s, distinct receipts per NAME), so the load generator takes as little CPU as
-# possible from the server and database it shares the machine with; prints wrk's output.
+# wrk_gateway NAME CONNECTIONS SECONDS [PER_SECOND]: POSTs for SECONDS bodies encrypted before the
+# clock starts (enough for PER_SECOND a second, default 7,000, distinct receipts per NAME; past that
+# wrk starts over and sends redeliveries), so the load generator takes as little CPU as possible
+# from the server and database it shares the machine with; prints wrk's output.
 wrk_gateway() {
     local bodies="$work/bodies-$1"
-    "$bin/cbingest-bench" gateway-bodies --template "$template" --count $(($3 * 7000)) \
+    "$bin/cbingest-bench" gateway-bodies --template "$template" --count $(($3 * ${4:-7000})) \
         --prefix "W${run_id}$1" --output "$bodies"
     BODIES="$bodies" TARGET_PATH="$path" THREADS=1 \
         wrk -t1 -c"$2" -d"$3s" -s scripts/wrk-gateway.lua "http://127.0.0.1:$http_port"
@@ -93,6 +96,18 @@ for connections in 16 64; do
 done
 "$bin/cbingest-bench" gateway --port "$http_port" --path "$path" --template "$template" --seconds "$seconds" --server-pid "$server_pid" |
     sed 's/^| gateway POST |/| Swift client |/'
+# Sustained: one wrk run at 16 connections on the database the runs above filled, long enough for
+# PostgreSQL's background writes (the kernel's write-back of its data files, vacuum, checkpoints)
+# to fall inside it.
+if [ "$sustained_seconds" -gt 0 ]; then
+    before=$(verified)
+    result=$(wrk_gateway "S16" 16 "$sustained_seconds" 4500 | awk '$1 == "wrk-result" {print $2, $3, $4, $5}')
+    after=$(verified)
+    read -r per_second p50 p99 failed <<<"$result"
+    printf '| wrk, %d s sustained | 16 | %s | %s | %s | %s | %s |\n' "$sustained_seconds" "$per_second" "$p50" "$p99" \
+        "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$server_pid/status)" "$failed"
+    stored_by_wrk+="sustained: $((after - before)) verified deliveries stored; "
+fi
 stored=$(verified)
 echo
 echo "wrk runs: $stored_by_wrk"
