@@ -77,6 +77,9 @@ wrk_gateway() {
     local bodies="$work/bodies-$1"
     "$bin/cbingest-bench" gateway-bodies --template "$template" --count $(($3 * ${4:-7000})) \
         --prefix "W${run_id}$1" --output "$bodies"
+    # The file is hundreds of MB for the sustained run: written back now, not by the kernel about 30 s
+    # later in the middle of the measurement, where its burst would hold up the durable commits.
+    sync
     BODIES="$bodies" TARGET_PATH="$path" THREADS=1 \
         wrk -t1 -c"$2" -d"$3s" -s scripts/wrk-gateway.lua "http://127.0.0.1:$http_port"
     rm -f "$bodies"
