@@ -45,18 +45,26 @@ extension IngestHandlers {
             logger[metadataKey: "tenant"] = "\(stored.tenant)"
             logger[metadataKey: "account"] = "\(stored.account)"
             logger[metadataKey: "delivery_id"] = "\(stored.deliveryID)"
-            if case .success(let verified) = outcome.verification, let recorded = outcome.recorded {
+            let failure: IPNFailure?
+            switch outcome.verification {
+            case .success(let verified):
+                guard let recorded = outcome.recorded else {
+                    throw ServiceError(.internal, "a verified notification came back unrecorded")
+                }
                 return self.verifiedResponse(
                     deliveryID: stored.deliveryID, verified, recorded, includeNotification: includeNotification, logger: logger
                 )
+            case .failure where stored.secrets.isEmpty:
+                failure = nil
+            case .failure(let verdict as IPNFailure):
+                failure = verdict
+            case .failure(let error):
+                // A secret that can't be unsealed: nothing is recorded, the recovery sweep tries again.
+                throw error
             }
-            // Not verified: with no secret or a failure, the ordinary path finds the same verdict again
-            // and records it; a secret that can't be unsealed throws there again, and the delivery
-            // is left to the recovery sweep.
-            return try await self.process(
-                Delivery(id: stored.deliveryID, body: request.body, contentType: request.contentType),
-                tenant: stored.tenant, account: stored.account, secrets: stored.secrets, recordFailure: true,
-                includeNotification: includeNotification, logger: logger
+            return try await self.unverifiedResponse(
+                failure, deliveryID: stored.deliveryID, tenant: stored.tenant, account: stored.account, recordFailure: true,
+                logger: logger
             )
         }
         guard !request.tenantId.isEmpty || !request.account.isEmpty else {
@@ -93,8 +101,6 @@ extension IngestHandlers {
         _ delivery: Delivery, tenant: String, account: String, secrets knownSecrets: [SealedSecret]? = nil,
         recordFailure: Bool, includeNotification: Bool = true, logger: Logger
     ) async throws -> VerifyIPNResponse {
-        var response = VerifyIPNResponse()
-        response.deliveryId = delivery.id
         let secrets: [SealedSecret]
         if let knownSecrets {
             secrets = knownSecrets
@@ -102,22 +108,10 @@ extension IngestHandlers {
             secrets = try await self.storeCall { try await self.store.activeSecrets(tenant: tenant, account: account) }
         }
         guard !secrets.isEmpty else {
-            response.failure = .noSecret
-            response.failureDetail = "no ClickBank secret key is stored for this account yet; the notification is kept and verified when one is stored"
-            if recordFailure {
-                try await self.storeCall {
-                    try await self.store.recordFailed(
-                        deliveryID: delivery.id, tenant: tenant, account: account,
-                        failure: "no_secret", detail: response.failureDetail
-                    )
-                }
-            }
-            self.metrics.countNotification(outcome: "failed", failure: "no_secret")
-            logger.notice("notification kept unverified: no secret key stored")
-            return response
+            return try await self.unverifiedResponse(
+                nil, deliveryID: delivery.id, tenant: tenant, account: account, recordFailure: recordFailure, logger: logger
+            )
         }
-
-        let failure: IPNFailure
         switch try self.verification(
             body: delivery.body, contentType: delivery.contentType, tenant: tenant, account: account, secrets: secrets
         ) {
@@ -129,20 +123,43 @@ extension IngestHandlers {
                 )
             }
             return self.verifiedResponse(deliveryID: delivery.id, verified, recorded, includeNotification: includeNotification, logger: logger)
-        case .failure(let verdict):
-            failure = verdict
+        case .failure(let failure):
+            return try await self.unverifiedResponse(
+                failure, deliveryID: delivery.id, tenant: tenant, account: account, recordFailure: recordFailure, logger: logger
+            )
         }
-        self.metrics.countNotification(outcome: "failed", failure: failure.code)
-        response.failure = NotificationMessage.failure(failure)
-        response.failureDetail = failure.detail
+    }
+
+    /// The answer for a delivery that didn't verify (`failure` nil: no secret is stored yet), after
+    /// recording the failure unless `recordFailure` is false (and its metrics and log line).
+    func unverifiedResponse(
+        _ failure: IPNFailure?, deliveryID: Int64, tenant: String, account: String, recordFailure: Bool, logger: Logger
+    ) async throws -> VerifyIPNResponse {
+        var response = VerifyIPNResponse()
+        response.deliveryId = deliveryID
+        let code: String
+        if let failure {
+            code = failure.code
+            response.failure = NotificationMessage.failure(failure)
+            response.failureDetail = failure.detail
+        } else {
+            code = "no_secret"
+            response.failure = .noSecret
+            response.failureDetail = "no ClickBank secret key is stored for this account yet; the notification is kept and verified when one is stored"
+        }
         if recordFailure {
             try await self.storeCall {
                 try await self.store.recordFailed(
-                    deliveryID: delivery.id, tenant: tenant, account: account, failure: failure.code, detail: failure.detail
+                    deliveryID: deliveryID, tenant: tenant, account: account, failure: code, detail: response.failureDetail
                 )
             }
         }
-        logger.notice("notification failed verification", metadata: ["failure": "\(failure.code)"])
+        self.metrics.countNotification(outcome: "failed", failure: code)
+        if failure == nil {
+            logger.notice("notification kept unverified: no secret key stored")
+        } else {
+            logger.notice("notification failed verification", metadata: ["failure": "\(code)"])
+        }
         return response
     }
 

@@ -21,13 +21,14 @@ extension IngestStore {
 
     /// Resolves the webhook token, keeps the raw body (before anything interprets it) in one round trip
     /// and one durable commit, and returns the secrets that may verify it, current first. `nil` for an
-    /// unknown or expired token, and then nothing is stored.
+    /// unknown or expired token, and then nothing is stored. Nothing is verified or recorded.
     public func recordDelivery(
         tokenHash: [UInt8], receivedAtMs: Int64, contentType: String, body: [UInt8]
     ) async throws -> StoredDeliveryWithSecrets? {
-        try await self.batched(
-            "storing a notification delivery", self.deliveryBatcher,
-            IncomingDelivery(tokenHash: tokenHash, receivedAtMs: receivedAtMs, contentType: contentType, body: body, verify: nil)
+        struct StoreOnly: Error {}
+        return try await self.recordDelivery(
+            tokenHash: tokenHash, receivedAtMs: receivedAtMs, contentType: contentType, body: body,
+            verifyingWith: { _ in throw StoreOnly() }
         )?.stored
     }
 
@@ -56,15 +57,10 @@ extension IngestStore {
             IncomingDelivery(tokenHash: tokenHash, receivedAtMs: receivedAtMs, contentType: contentType, body: body, verify: verify)
         )
         guard let written else { return nil }
-        guard let verification = written.verification else {
-            throw IngestStoreError(code: .internal, operation: "verifying a stored delivery")
-        }
-        var outcome = DeliveryOutcome(stored: written.stored, verification: verification, recorded: nil)
-        guard case .success(let verified) = verification else { return outcome }
+        var outcome = DeliveryOutcome(stored: written.stored, verification: written.verification, recorded: nil)
+        guard case .success(let verified) = written.verification else { return outcome }
         if case .success(let row) = written.recorded {
-            outcome.recorded = RecordedNotification(
-                eventID: row.eventID, duplicate: row.duplicate, isTest: verified.notification.isTestIPN, linesInserted: row.linesInserted
-            )
+            outcome.recorded = row.recorded(isTest: verified.notification.isTestIPN)
         } else {
             outcome.recorded = try await self.recordVerified(
                 deliveryID: written.stored.deliveryID, tenant: written.stored.tenant, account: written.stored.account,
@@ -80,49 +76,45 @@ extension IngestStore {
         var receivedAtMs: Int64
         var contentType: String
         var body: [UInt8]
-        var verify: (@Sendable (StoredDeliveryWithSecrets) throws -> VerifiedNotification)?
+        var verify: @Sendable (StoredDeliveryWithSecrets) throws -> VerifiedNotification
 
-        /// What became of one delivery in `writeAndRecord`.
+        /// What became of one stored delivery in `writeAndRecord`.
         struct Written: Sendable {
             var stored: StoredDeliveryWithSecrets
-            /// nil unless the caller gave `verify`.
-            var verification: Result<VerifiedNotification, any Error>?
+            var verification: Result<VerifiedNotification, any Error>
             /// nil unless verified; a failure is written again by `recordVerified`.
             var recorded: Result<RecordedRow, any Error>?
         }
 
         /// Stores deliveries (each alone should the batch fail, see `eachAloneOnFailure`), verifies
-        /// those whose caller gave `verify`, and records the verified ones (`VerifiedRecording.write`,
-        /// one attempt for the batch, with a lock timeout): two transactions on this connection, the
-        /// first durable.
+        /// each stored one, and records the verified ones (`VerifiedRecording.write`, one attempt for
+        /// the batch, with a lock timeout): two transactions on this connection, the first durable.
         static func writeAndRecord(_ connection: PGConnection, _ deliveries: [IncomingDelivery]) -> [Result<Written?, any Error>] {
             let stored = StoreBatcher<IncomingDelivery, StoredDeliveryWithSecrets?>.eachAloneOnFailure(Self.write)(connection, deliveries)
-            var written = stored.map { result in result.map { $0.map { Written(stored: $0) } } }
-            var recordings: [VerifiedRecording] = []
-            var recordedDeliveries: [Int] = []
-            for index in deliveries.indices {
-                guard case .success(var delivery?) = written[index], let verify = deliveries[index].verify else { continue }
-                let verification = Result { try verify(delivery.stored) }
-                delivery.verification = verification
-                written[index] = .success(delivery)
-                if case .success(let verified) = verification {
-                    recordedDeliveries.append(index)
-                    recordings.append(
-                        VerifiedRecording(
-                            deliveryID: delivery.stored.deliveryID, tenant: delivery.stored.tenant, account: delivery.stored.account,
-                            notification: verified.notification, keyVersion: verified.keyVersion
-                        )
-                    )
-                }
+            var written = zip(deliveries, stored).map { delivery, result in
+                result.map { row in row.map { stored in Written(stored: stored, verification: Result { try delivery.verify(stored) }) } }
             }
-            guard !recordings.isEmpty else { return written }
+            // The verified ones, by their place in the batch.
+            let verified = written.indices.compactMap { index -> (index: Int, recording: VerifiedRecording)? in
+                guard case .success(let delivery?) = written[index], case .success(let notification) = delivery.verification else {
+                    return nil
+                }
+                let recording = VerifiedRecording(
+                    deliveryID: delivery.stored.deliveryID, tenant: delivery.stored.tenant, account: delivery.stored.account,
+                    notification: notification.notification, keyVersion: notification.keyVersion
+                )
+                return (index, recording)
+            }
+            guard !verified.isEmpty else { return written }
             let recorded: [Result<RecordedRow, any Error>]
             do throws(PGError) {
-                recorded = try VerifiedRecording.write(connection, recordings, planning: NotificationSQL.recordingInDeliveryJobPlanning)
+                recorded = try VerifiedRecording.write(
+                    connection, verified.map(\.recording), planning: NotificationSQL.recordingInDeliveryJobPlanning
+                )
             } catch {
-                recorded = recordings.map { _ in .failure(error) }
+                recorded = verified.map { _ in .failure(error) }
             }
-            for (index, row) in zip(recordedDeliveries, recorded) {
+            for ((index, _), row) in zip(verified, recorded) {
                 if case .success(var delivery?) = written[index] {
                     delivery.recorded = row
                     written[index] = .success(delivery)
@@ -193,9 +185,7 @@ extension IngestStore {
         )
         // Concurrent recordings share one transaction (`StoreBatcher`, `NotificationSQL.recordBatch`).
         let row = try await self.batched("recording a verified notification", self.verifiedBatcher, recording)
-        return RecordedNotification(
-            eventID: row.eventID, duplicate: row.duplicate, isTest: notification.isTestIPN, linesInserted: row.linesInserted
-        )
+        return row.recorded(isTest: notification.isTestIPN)
     }
 
     /// One recording as `NotificationSQL.recordBatch` takes it: the text form of
@@ -352,6 +342,10 @@ extension IngestStore {
             self.duplicate = duplicate
             self.linesInserted = rows.int(row: row, column: 4) ?? 0
             self.recordAgain = recordAgain
+        }
+
+        func recorded(isTest: Bool) -> RecordedNotification {
+            RecordedNotification(eventID: self.eventID, duplicate: self.duplicate, isTest: isTest, linesInserted: self.linesInserted)
         }
     }
 

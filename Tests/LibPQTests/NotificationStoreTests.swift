@@ -103,6 +103,13 @@ struct NotificationStoreTests {
         )
     }
 
+    /// A store on `schema` with the endpoint of tenant t1 and `account` (webhook token hash [7, 7]).
+    static func storeWithEndpoint(_ schema: TestSchema, poolSize: Int = 4) async throws -> IngestStore {
+        let store = try await schema.makeStore(poolSize: poolSize)
+        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        return store
+    }
+
     static func processID(_ connection: PGConnection) throws -> Int {
         try #require(try connection.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
     }
@@ -155,8 +162,7 @@ struct NotificationStoreTests {
             Issue.record("the table statistics never showed the work")
         }
         // Setup, not counted: the migrations and the endpoint's token and secret (those scan tables).
-        let setup = try await schema.makeStore()
-        _ = try await setup.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        let setup = try await Self.storeWithEndpoint(schema)
         _ = try await setup.storeSecret(tenant: "t1", account: Self.account, masterKeyID: "mk", sealed: [1, 2, 3], previousGraceSeconds: 0)
         await setup.shutdown()
         // Statistics of nearly empty tables, as autovacuum takes them on a new database: without them
@@ -353,8 +359,7 @@ struct NotificationStoreTests {
     @Test func concurrentDeliveriesAreEachStoredOnceAndABadOneFailsAlone() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
-        let store = try await schema.makeStore(poolSize: 4)
-        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        let store = try await Self.storeWithEndpoint(schema)
         // Fifty at once go in a few group commits; the one whose content type can't be stored (a NUL)
         // fails alone, and none of the others is lost or stored twice.
         let outcomes = await withTaskGroup(of: (Int, Result<StoredDeliveryWithSecrets?, any Error>).self) { group in
@@ -403,12 +408,11 @@ struct NotificationStoreTests {
         await store.shutdown()
     }
 
-    @Test("VerifyIPN's path: each body is verified only once it is durably stored, and recorded in the same job")
+    @Test("VerifyIPN's path: each body is verified only once its delivery is committed, and recorded once")
     func deliveriesVerifiedOnceStoredAndRecordedTogether() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
-        let store = try await schema.makeStore(poolSize: 4)
-        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        let store = try await Self.storeWithEndpoint(schema)
         let vector = try NotificationVectors.load("v7_sale_cart_bump")
         struct NotVerified: Error {}
         /// What another session saw of each delivery while its body was being verified.
@@ -483,8 +487,7 @@ struct NotificationStoreTests {
     @Test func deliveriesWaitingForABatchWhenTheStoreShutsDownEachGetAnAnswer() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
-        let store = try await schema.makeStore(poolSize: 2)
-        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        let store = try await Self.storeWithEndpoint(schema, poolSize: 2)
         // Many calls queue behind the batch being written; the store shuts down meanwhile. Each call
         // returns (none hangs): stored, or refused as unavailable, and exactly the stored ones are in
         // the database.
@@ -990,8 +993,7 @@ struct NotificationStoreTests {
     func deliveryJobNeverWaitsOnAnotherWritersLock() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
-        let store = try await schema.makeStore(poolSize: 4)
-        _ = try await store.createToken(tenant: "t1", account: Self.account, tokenHash: [7, 7], masterKeyID: "mk", sealed: [1])
+        let store = try await Self.storeWithEndpoint(schema)
         let vector = try NotificationVectors.load("v7_sale_vendor")
         // Another writer (a CSV import, another instance) is inserting the event and hasn't committed.
         let other = try PGConnection(conninfo: schema.conninfo)

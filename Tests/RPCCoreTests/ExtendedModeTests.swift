@@ -34,14 +34,13 @@ import Testing
         await server.shutdown()
     }
 
-    @Test func sixtyFourConcurrentCallersTimesFiveHundredCallsAllMatch() async throws {
-        let server = try await startTestServer()
-        let client = self.client(server)
-        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
-            for caller in 0..<64 {
+    /// `callers` concurrent callers each make `calls` echo calls; returns how many replies didn't match.
+    func concurrentEchoMismatches(_ client: RPCClientChannel, callers: Int, calls: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for caller in 0..<callers {
                 group.addTask {
                     var wrong = 0
-                    for call in 0..<500 {
+                    for call in 0..<calls {
                         let value = UInt32(caller * 1000 + call)
                         let reply = try await self.echo(client, value, "c\(caller)-\(call)")
                         if reply != TestMethods.message(value, "c\(caller)-\(call)") { wrong += 1 }
@@ -51,6 +50,12 @@ import Testing
             }
             return try await group.reduce(0, +)
         }
+    }
+
+    @Test func sixtyFourConcurrentCallersTimesFiveHundredCallsAllMatch() async throws {
+        let server = try await startTestServer()
+        let client = self.client(server)
+        let mismatches = try await self.concurrentEchoMismatches(client, callers: 64, calls: 500)
         #expect(mismatches == 0)
         await client.close()
         await server.shutdown()
@@ -214,19 +219,7 @@ import Testing
         var base = RPCClientConfiguration(host: "127.0.0.1", port: 1)
         base.authToken = token
         let client = RPCClientChannel(configuration: server.inProcessClientConfiguration(base))
-        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
-            for caller in 0..<16 {
-                group.addTask {
-                    var wrong = 0
-                    for call in 0..<50 {
-                        let value = UInt32(caller * 1000 + call)
-                        if try await self.echo(client, value, "p\(value)") != TestMethods.message(value, "p\(value)") { wrong += 1 }
-                    }
-                    return wrong
-                }
-            }
-            return try await group.reduce(0, +)
-        }
+        let mismatches = try await self.concurrentEchoMismatches(client, callers: 16, calls: 50)
         #expect(mismatches == 0)
         #expect(server.openConnections == 1)
         await #expect(throws: RPCError(.notFound, "nothing here")) {
