@@ -51,7 +51,8 @@ start)
         # (PostgreSQL's default leaves them to the kernel, which writes them back in bursts about 30 s
         # later, and a durable commit's WAL flush then waits behind the burst: the gateway's p99 at 16
         # connections rose to 30-117 ms in some 10 s windows of sustained runs; with this setting it
-        # stayed under 20 ms in 27 of 30 such windows; see README, Benchmarks).
+        # stayed under 20 ms in 27 of 30 such windows, both measured while the load generator's own
+        # files were also being written back; see README, Benchmarks).
         as_owner "$pgbin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start \
             -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=500 -c fsync=on -c backend_flush_after=256kB" >/dev/null
     fi
