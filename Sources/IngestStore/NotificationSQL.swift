@@ -5,10 +5,14 @@ enum NotificationSQL {
     static let insertDelivery = """
         WITH endpoint AS (
             INSERT INTO webhook_endpoints (tenant_id, account) VALUES ($1, $2) ON CONFLICT DO NOTHING
+        ), delivery AS (
+            INSERT INTO ipn_deliveries (tenant_id, account, received_at, content_type)
+            VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4)
+            RETURNING tenant_id, id
+        ), body AS (
+            INSERT INTO ipn_delivery_bodies (tenant_id, delivery_id, body) SELECT tenant_id, id, $5 FROM delivery
         )
-        INSERT INTO ipn_deliveries (tenant_id, account, received_at, content_type, body)
-        VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5)
-        RETURNING id
+        SELECT id FROM delivery
         """
 
     /// The first statement of each batch transaction on the VerifyIPN hot path, so that the batch's
@@ -268,8 +272,13 @@ enum NotificationSQL {
             JOIN webhook_tokens t ON t.token_hash = i.token_hash AND (t.valid_until IS NULL OR t.valid_until > now())
             ORDER BY i.n
         ), delivery AS (
-            INSERT INTO ipn_deliveries (tenant_id, id, account, received_at, content_type, body)
-            SELECT o.tenant_id, o.id, o.account, to_timestamp(i.received_ms::float8 / 1000), i.content_type, i.body
+            INSERT INTO ipn_deliveries (tenant_id, id, account, received_at, content_type)
+            SELECT o.tenant_id, o.id, o.account, to_timestamp(i.received_ms::float8 / 1000), i.content_type
+            FROM owner o JOIN item i ON i.n = o.n
+            ORDER BY o.n
+        ), body AS (
+            INSERT INTO ipn_delivery_bodies (tenant_id, delivery_id, body)
+            SELECT o.tenant_id, o.id, i.body
             FROM owner o JOIN item i ON i.n = o.n
             ORDER BY o.n
         )
@@ -282,17 +291,19 @@ enum NotificationSQL {
         """
 
     static let failedDeliveries = """
-        SELECT id, content_type, body, floor(extract(epoch FROM received_at) * 1000)::int8
-        FROM ipn_deliveries
-        WHERE tenant_id = $1 AND account = $2 AND status = 'failed' AND id > $3
-        ORDER BY id LIMIT $4
+        SELECT d.id, d.content_type, b.body, floor(extract(epoch FROM d.received_at) * 1000)::int8
+        FROM ipn_deliveries d
+        JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
+        WHERE d.tenant_id = $1 AND d.account = $2 AND d.status = 'failed' AND d.id > $3
+        ORDER BY d.id LIMIT $4
         """
 
     static let unprocessedDeliveries = """
-        SELECT tenant_id, account, id, content_type, body, floor(extract(epoch FROM received_at) * 1000)::int8
-        FROM ipn_deliveries
-        WHERE status = 'received' AND received_at < now() - make_interval(secs => $1::int8)
-        ORDER BY received_at LIMIT $2
+        SELECT d.tenant_id, d.account, d.id, d.content_type, b.body, floor(extract(epoch FROM d.received_at) * 1000)::int8
+        FROM ipn_deliveries d
+        JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
+        WHERE d.status = 'received' AND d.received_at < now() - make_interval(secs => $1::int8)
+        ORDER BY d.received_at LIMIT $2
         """
 }
 

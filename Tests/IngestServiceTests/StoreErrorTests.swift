@@ -42,10 +42,15 @@ struct StoreErrorTests {
             // The raw body was stored before recording failed: once fixed, the recovery sweep or a
             // ClickBank retry records it.
             let stored = try admin.execute(
-                "SELECT body, status FROM \(schema).ipn_deliveries WHERE tenant_id = $1", [.text(tenant)]
+                """
+                SELECT b.body, d.status FROM \(schema).ipn_deliveries d
+                JOIN \(schema).ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
+                WHERE d.tenant_id = $1
+                """,
+                [.text(tenant)]
             )
             #expect(stored.rowCount == 1)
-            #expect(try stored.bytes(row: 0, column: 0) == vector.body && stored[0, 1] == "received")
+            #expect(stored.bytes(row: 0, column: 0) == vector.body && stored[0, 1] == "received")
             #expect(service.logs.text.contains("database call failed"))
             #expect(!service.logs.text.contains(vector.secretKey))
         }

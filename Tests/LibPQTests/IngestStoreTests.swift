@@ -63,8 +63,59 @@ struct IngestStoreTests {
             ).int(row: 0, column: 0)
         }
         // schema_migrations plus the tables the migrations create.
-        #expect(tables == 11)
+        #expect(tables == 12)
         await pool.shutdown()
+    }
+
+    @Test("upgrading a version 4 database moves every stored raw body, byte for byte, to its own table")
+    func upgradeKeepsEveryStoredBody() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        // A database as version 4 left it, with deliveries in every state.
+        try connection.executeScript(
+            "CREATE TABLE schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for (index, script) in Migrations.all.prefix(4).enumerated() {
+            try connection.executeScript(script)
+            try connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", [.init(index + 1)])
+        }
+        let bodies: [(tenant: String, status: String, body: [UInt8])] = [
+            ("t1", "verified", Array(#"{"notification":"abc","iv":"def"}"#.utf8)),
+            ("t1", "failed", [0, 255, 0x80, 10, 13]),
+            ("t2", "received", Array("ctransreceipt=X&cverify=0A1B".utf8)),
+            ("t2", "failed", []),
+        ]
+        for delivery in bodies {
+            try connection.execute(
+                """
+                INSERT INTO ipn_deliveries (tenant_id, account, received_at, content_type, body, status)
+                VALUES ($1, 'acct', now(), 'application/json', $2, $3)
+                """,
+                [.text(delivery.tenant), .bytes(delivery.body), .text(delivery.status)]
+            )
+        }
+
+        #expect(try Migrations.apply(on: connection) == Array(5...Migrations.latestVersion))
+
+        let rows = try connection.execute(
+            """
+            SELECT d.tenant_id, d.status, b.body FROM ipn_deliveries d
+            JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
+            ORDER BY d.id
+            """
+        )
+        let moved = (0..<rows.rowCount).map { (rows[$0, 0] ?? "", rows[$0, 1] ?? "", rows.bytes(row: $0, column: 2) ?? [1]) }
+        #expect(moved.map(\.0) == bodies.map(\.tenant) && moved.map(\.1) == bodies.map(\.status))
+        #expect(moved.map(\.2) == bodies.map(\.body))
+        let bodyColumns = try connection.execute(
+            """
+            SELECT count(*) FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'ipn_deliveries' AND column_name = 'body'
+            """
+        )
+        #expect(bodyColumns.int(row: 0, column: 0) == 0, "each body is kept once")
     }
 
     @Test func secretRotationKeepsPreviousVersionsForTheirGrace() async throws {

@@ -137,7 +137,7 @@ struct NotificationStoreTests {
         // tables (a new database) once read every delivery for each batch, slower as the table grew.
         let schema = try TestSchema()
         defer { schema.drop() }
-        let tables = ["ipn_deliveries", "events", "event_lines", "endpoint_counters", "webhook_tokens", "clickbank_secrets"]
+        let tables = ["ipn_deliveries", "ipn_delivery_bodies", "events", "event_lines", "endpoint_counters", "webhook_tokens", "clickbank_secrets"]
         let connection = try PGConnection(conninfo: schema.conninfo)
         defer { connection.close() }
         func statistics() throws -> [String: (seqScans: Int, inserted: Int, updated: Int)] {
@@ -399,7 +399,10 @@ struct NotificationStoreTests {
         #expect(stored.allSatisfy { index, _ in index % 10 != 3 && index != 17 })
         let connection = try PGConnection(conninfo: schema.conninfo)
         defer { connection.close() }
-        let rows = try connection.execute("SELECT id, convert_from(body, 'UTF8') FROM ipn_deliveries ORDER BY id")
+        let rows = try connection.execute("""
+            SELECT d.id, convert_from(b.body, 'UTF8') FROM ipn_deliveries d
+            JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id ORDER BY d.id
+            """)
         #expect(rows.rowCount == 44)
         let bodies = Dictionary(uniqueKeysWithValues: (0..<rows.rowCount).map { (rows.int64(row: $0, column: 0) ?? 0, rows[$0, 1] ?? "") })
         for (index, id) in stored {
