@@ -290,18 +290,22 @@ enum NotificationSQL {
         ORDER BY o.n, s.valid_until IS NULL DESC, s.version DESC
         """
 
+    /// A delivery's body is in `ipn_delivery_bodies`, or inline in `ipn_deliveries.body` when it was
+    /// stored before migration 5 or by an instance of an older build (see `Migrations`).
     static let failedDeliveries = """
-        SELECT d.id, d.content_type, b.body, floor(extract(epoch FROM d.received_at) * 1000)::int8
+        SELECT d.id, d.content_type, coalesce(b.body, d.body), floor(extract(epoch FROM d.received_at) * 1000)::int8
         FROM ipn_deliveries d
-        JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
+        LEFT JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
         WHERE d.tenant_id = $1 AND d.account = $2 AND d.status = 'failed' AND d.id > $3
         ORDER BY d.id LIMIT $4
         """
 
+    /// The bodies as in `failedDeliveries`.
     static let unprocessedDeliveries = """
-        SELECT d.tenant_id, d.account, d.id, d.content_type, b.body, floor(extract(epoch FROM d.received_at) * 1000)::int8
+        SELECT d.tenant_id, d.account, d.id, d.content_type, coalesce(b.body, d.body),
+            floor(extract(epoch FROM d.received_at) * 1000)::int8
         FROM ipn_deliveries d
-        JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
+        LEFT JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
         WHERE d.status = 'received' AND d.received_at < now() - make_interval(secs => $1::int8)
         ORDER BY d.received_at LIMIT $2
         """

@@ -67,13 +67,13 @@ struct IngestStoreTests {
         await pool.shutdown()
     }
 
-    @Test("upgrading a version 4 database moves every stored raw body, byte for byte, to its own table")
-    func upgradeKeepsEveryStoredBody() async throws {
+    @Test("raw bodies stored before migration 5, or by an older build during a rolling upgrade, are read back byte for byte")
+    func bodiesStoredInlineStayReadable() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
         let connection = try PGConnection(conninfo: schema.conninfo)
         defer { connection.close() }
-        // A database as version 4 left it, with deliveries in every state.
+        // A database as version 4 left it.
         try connection.executeScript(
             "CREATE TABLE schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
@@ -81,41 +81,45 @@ struct IngestStoreTests {
             try connection.executeScript(script)
             try connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", [.init(index + 1)])
         }
-        let bodies: [(tenant: String, status: String, body: [UInt8])] = [
-            ("t1", "verified", Array(#"{"notification":"abc","iv":"def"}"#.utf8)),
-            ("t1", "failed", [0, 255, 0x80, 10, 13]),
-            ("t2", "received", Array("ctransreceipt=X&cverify=0A1B".utf8)),
-            ("t2", "failed", []),
-        ]
-        for delivery in bodies {
+        // How a version 4 build stores a delivery: the body inline. An hour old, for the recovery sweep.
+        func storeAsVersionFourBuild(status: String, body: [UInt8]) throws {
             try connection.execute(
                 """
                 INSERT INTO ipn_deliveries (tenant_id, account, received_at, content_type, body, status)
-                VALUES ($1, 'acct', now(), 'application/json', $2, $3)
+                VALUES ('t1', 'acct', now() - interval '1 hour', 'application/json', $1, $2)
                 """,
-                [.text(delivery.tenant), .bytes(delivery.body), .text(delivery.status)]
+                [.bytes(body), .text(status)]
             )
         }
+        let failedBefore = Array(#"{"notification":"abc","iv":"def"}"#.utf8)
+        let receivedBefore: [UInt8] = [0, 255, 0x80, 10, 13]
+        try storeAsVersionFourBuild(status: "failed", body: failedBefore)
+        try storeAsVersionFourBuild(status: "received", body: receivedBefore)
 
         #expect(try Migrations.apply(on: connection) == Array(5...Migrations.latestVersion))
 
-        let rows = try connection.execute(
-            """
-            SELECT d.tenant_id, d.status, b.body FROM ipn_deliveries d
-            JOIN ipn_delivery_bodies b ON b.tenant_id = d.tenant_id AND b.delivery_id = d.id
-            ORDER BY d.id
-            """
+        // An instance of the older build, still running during a rolling upgrade.
+        let failedBeside = Array("ctransreceipt=X&cverify=0A1B".utf8)
+        try storeAsVersionFourBuild(status: "failed", body: failedBeside)
+        try storeAsVersionFourBuild(status: "received", body: [])
+        // And this build.
+        let store = try await schema.makeStore(poolSize: 1)
+        let current: [UInt8] = [9, 9, 9]
+        let id = try await store.recordDelivery(
+            tenant: "t1", account: "acct", receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000,
+            contentType: "application/json", body: current
         )
-        let moved = (0..<rows.rowCount).map { (rows[$0, 0] ?? "", rows[$0, 1] ?? "", rows.bytes(row: $0, column: 2) ?? [1]) }
-        #expect(moved.map(\.0) == bodies.map(\.tenant) && moved.map(\.1) == bodies.map(\.status))
-        #expect(moved.map(\.2) == bodies.map(\.body))
-        let bodyColumns = try connection.execute(
-            """
-            SELECT count(*) FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name = 'ipn_deliveries' AND column_name = 'body'
-            """
-        )
-        #expect(bodyColumns.int(row: 0, column: 0) == 0, "each body is kept once")
+        try await store.recordFailed(deliveryID: id, tenant: "t1", account: "acct", failure: "not_json", detail: "test")
+
+        let toReverify = try await store.deliveriesToReverify(tenant: "t1", account: "acct", limit: 10)
+        #expect(toReverify.map(\.body) == [failedBefore, failedBeside, current])
+        let unprocessed = try await store.unprocessedDeliveries(olderThanSeconds: 60, limit: 10)
+        #expect(unprocessed.map(\.body) == [receivedBefore, []])
+        await store.shutdown()
+        // This build keeps each body once, in its own table.
+        let inline = try connection.execute("SELECT count(*) FROM ipn_deliveries WHERE body IS NOT NULL")
+        let separate = try connection.execute("SELECT count(*) FROM ipn_delivery_bodies")
+        #expect(inline.int(row: 0, column: 0) == 4 && separate.int(row: 0, column: 0) == 1)
     }
 
     @Test func secretRotationKeepsPreviousVersionsForTheirGrace() async throws {
