@@ -48,14 +48,15 @@ start)
     fi
     if ! as_owner "$pgbin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
         # Two settings keep a durable commit's WAL flush from waiting behind bursts of data-file
-        # write-back (the gateway's p99 at 16 connections rose to 20-117 ms in some windows of
+        # write-back (the gateway's p99 at 16 connections rose to 22-117 ms in some windows of
         # sustained runs without them; see README, Benchmarks):
         # - backend_flush_after: server processes hand the data pages they write to the disk as they
         #   go, instead of leaving them to the kernel's write-back about 30 s later.
         # - shared_buffers = 32MB (default 128MB): PostgreSQL 15 extends a table by writing a zeroed
-        #   page that stays dirty in the kernel's cache until its buffer is evicted, so under a steady
-        #   stream of inserts about shared_buffers of them is always dirty, and the kernel writes a
-        #   table file's dirty pages back all at once every 30 s. Measured: 0 of 105 2 s windows
+        #   page without that hand-over, which stays dirty in the kernel's cache until its buffer is
+        #   evicted and written for real; under a steady stream of inserts about shared_buffers of
+        #   them is always dirty, and the kernel writes a table file's dirty pages back all at once
+        #   every 30 s. Measured: 0 of 105 2 s windows
         #   over p99 18 ms with 32MB against 9 of 105 (up to 69 ms) with 128MB, at the same rate.
         #   Reads are served from the kernel's page cache either way.
         as_owner "$pgbin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start \

@@ -457,8 +457,16 @@ public enum Migrations {
         // Nothing is copied and the inline column stays, nullable: bodies stored before keep their
         // place, and so do those that instances of an older build store during a rolling upgrade
         // (copying, then dropping the column, would lose a body such an instance stored in
-        // between). Readers take the body from whichever place has it.
+        // between). Readers take the body from whichever place has it. The other direction doesn't
+        // hold: an instance of an older build reads only the inline column, so until it is upgraded
+        // its replay (and StoreSecret's re-verification) and recovery sweep fail on deliveries this
+        // build stored (their bodies are safe, and this build's instances sweep them), while its
+        // webhook path keeps working.
+        // The ALTER waits for every transaction using ipn_deliveries, and webhook inserts would queue
+        // behind it: past 5 s it gives up, the migration rolls back and the instance fails to start
+        // (starting it again retries) while the running instances keep storing.
         """
+        SET LOCAL lock_timeout = '5s';
         CREATE TABLE ipn_delivery_bodies (
             tenant_id text NOT NULL,
             delivery_id bigint NOT NULL,

@@ -122,6 +122,36 @@ struct IngestStoreTests {
         #expect(inline.int(row: 0, column: 0) == 4 && separate.int(row: 0, column: 0) == 1)
     }
 
+    @Test("migration 5 gives up after 5 s behind a transaction using the deliveries, changes nothing, and applies later")
+    func bodiesMigrationGivesUpWhenBlocked() async throws {
+        let schema = try TestSchema()
+        defer { schema.drop() }
+        let connection = try PGConnection(conninfo: schema.conninfo)
+        defer { connection.close() }
+        try connection.executeScript(
+            "CREATE TABLE schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for (index, script) in Migrations.all.prefix(4).enumerated() {
+            try connection.executeScript(script)
+            try connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", [.init(index + 1)])
+        }
+        // Another session reading the deliveries in a long transaction.
+        let reader = try PGConnection(conninfo: schema.conninfo)
+        defer { reader.close() }
+        try reader.execute("BEGIN")
+        try reader.execute("SELECT count(*) FROM ipn_deliveries")
+
+        // Without the timeout the migration would wait for the reader (and this test for its time limit).
+        let error = #expect(throws: PGError.self) { try Migrations.apply(on: connection) }
+        #expect(error?.sqlState == "55P03", "lock_not_available, not \(String(describing: error))")
+        #expect(try Migrations.appliedVersions(on: connection) == [1, 2, 3, 4])
+        let bodiesTable = try connection.execute("SELECT to_regclass('ipn_delivery_bodies') IS NULL")
+        #expect(bodiesTable.bool(row: 0, column: 0) == true, "the failed migration left nothing behind")
+
+        try reader.execute("COMMIT")
+        #expect(try Migrations.apply(on: connection) == Array(5...Migrations.latestVersion))
+    }
+
     @Test func secretRotationKeepsPreviousVersionsForTheirGrace() async throws {
         let schema = try TestSchema()
         defer { schema.drop() }
