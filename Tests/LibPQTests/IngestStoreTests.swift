@@ -141,7 +141,9 @@ struct IngestStoreTests {
         try reader.execute("BEGIN")
         try reader.execute("SELECT count(*) FROM ipn_deliveries")
 
-        // Without the timeout the migration would wait for the reader (and this test for its time limit).
+        // Without its lock timeout the migration would wait for the reader: this session's statement
+        // timeout then cancels it (another error), as no test time limit can interrupt a blocking call.
+        try connection.execute("SET statement_timeout = '20s'")
         let error = #expect(throws: PGError.self) { try Migrations.apply(on: connection) }
         #expect(error?.sqlState == "55P03", "lock_not_available, not \(String(describing: error))")
         #expect(try Migrations.appliedVersions(on: connection) == [1, 2, 3, 4])
