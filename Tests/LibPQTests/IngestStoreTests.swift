@@ -141,11 +141,22 @@ struct IngestStoreTests {
         try reader.execute("BEGIN")
         try reader.execute("SELECT count(*) FROM ipn_deliveries")
 
-        // Without its lock timeout the migration would wait for the reader: this session's statement
-        // timeout then cancels it (another error), as no test time limit can interrupt a blocking call.
-        try connection.execute("SET statement_timeout = '20s'")
-        let error = #expect(throws: PGError.self) { try Migrations.apply(on: connection) }
-        #expect(error?.sqlState == "55P03", "lock_not_available, not \(String(describing: error))")
+        // The migration waits on a pool thread, not on one of the test runner's few shared threads.
+        // Without its lock timeout it would wait for the reader: the session's statement timeout then
+        // cancels it (another error), as no test time limit can interrupt a blocking call.
+        let pool = PGPool(conninfo: schema.conninfo, size: 1)
+        var caught: PGError?
+        do {
+            _ = try await pool.withConnection { migrating in
+                try migrating.execute("SET statement_timeout = '20s'")
+                return try Migrations.apply(on: migrating)
+            }
+            Issue.record("the migration applied while another session used the deliveries")
+        } catch let error as PGError {
+            caught = error
+        }
+        await pool.shutdown()
+        #expect(caught?.sqlState == "55P03", "lock_not_available, not \(String(describing: caught))")
         #expect(try Migrations.appliedVersions(on: connection) == [1, 2, 3, 4])
         let bodiesTable = try connection.execute("SELECT to_regclass('ipn_delivery_bodies') IS NULL")
         #expect(bodiesTable.bool(row: 0, column: 0) == true, "the failed migration left nothing behind")

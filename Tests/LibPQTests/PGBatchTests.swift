@@ -81,15 +81,21 @@ struct PGBatchTests {
         let connection = try TestDatabase.connect()
         let killer = try TestDatabase.connect()
         let pid = connection.backendPID
+        // The first statement sleeps long enough that the backend is still in it when this test's
+        // task gets a thread (the runner's few threads are shared with blocking tests); terminated,
+        // it ends at once.
         let batch = Task.detached {
-            try connection.executeBatch(cached: "SELECT pg_sleep($1::float8)", [[.text("2")], [.text("0")]])
+            try connection.executeBatch(cached: "SELECT pg_sleep($1::float8)", [[.text("20")], [.text("0")]])
         }
-        // Terminate the backend while the batch's first statement sleeps.
+        // Terminate the backend while the batch's first statement sleeps (active: not after it ended).
         var terminated = false
-        for _ in 0..<100 where !terminated {
+        for _ in 0..<500 where !terminated {
             try await Task.sleep(for: .milliseconds(20))
             let rows = try killer.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'SELECT pg_sleep%'",
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE pid = $1 AND state = 'active' AND query LIKE 'SELECT pg_sleep%'
+                """,
                 [.init(pid)]
             )
             terminated = rows.rowCount == 1
