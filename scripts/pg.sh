@@ -56,9 +56,9 @@ start)
         #   page without that hand-over, which stays dirty in the kernel's cache until its buffer is
         #   evicted and written for real; under a steady stream of inserts about shared_buffers of
         #   them is always dirty, and the kernel writes a table file's dirty pages back all at once
-        #   every 30 s. Measured: 0 of 105 2 s windows
-        #   over p99 18 ms with 32MB against 9 of 105 (up to 69 ms) with 128MB, at the same rate.
-        #   Reads are served from the kernel's page cache either way.
+        #   every 30 s. Measured in a noisy spell of the machine: 0 of 105 2 s windows over p99
+        #   18 ms with 32MB against 9 of 105 (up to 69 ms) with 128MB, at the same rate. Reads are
+        #   served from the kernel's page cache either way.
         as_owner "$pgbin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start \
             -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=500 -c fsync=on -c backend_flush_after=256kB -c shared_buffers=32MB" >/dev/null
     fi
