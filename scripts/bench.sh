@@ -75,7 +75,8 @@ run_id=$(date +%s)
 # from the server and database it shares the machine with; prints wrk's output.
 wrk_gateway() {
     local bodies="$work/bodies-$1"
-    "$bin/cbingest-bench" gateway-bodies --template "$template" --count $(($3 * ${4:-7000})) \
+    local per_second=${4:-7000}
+    "$bin/cbingest-bench" gateway-bodies --template "$template" --count $(($3 * per_second)) \
         --prefix "W${run_id}$1" --output "$bodies"
     # The file is hundreds of MB for the sustained run: written back now, not by the kernel about 30 s
     # later in the middle of the measurement, where its burst would hold up the durable commits.
@@ -85,17 +86,23 @@ wrk_gateway() {
     rm -f "$bodies"
 }
 stored_by_wrk=""
+# wrk_row LABEL NAME CONNECTIONS SECONDS [PER_SECOND]: one measured wrk run, printed as a table row
+# labelled LABEL; what it stored goes under the table (every 200 must be a stored, verified
+# delivery, redeliveries included).
+wrk_row() {
+    local before after result per_second p50 p99 failed
+    before=$(verified)
+    result=$(wrk_gateway "$2" "$3" "$4" "${5:-}" | awk '$1 == "wrk-result" {print $2, $3, $4, $5}')
+    after=$(verified)
+    read -r per_second p50 p99 failed <<<"$result"
+    printf '| %s | %d | %s | %s | %s | %s | %s |\n' "$1" "$3" "$per_second" "$p50" "$p99" \
+        "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$server_pid/status)" "$failed"
+    stored_by_wrk+="$1 at $3 connections: $((after - before)) verified deliveries stored; "
+}
 # Warm-up, not measured: the first batches open the database connections and plan the statements.
 wrk_gateway warm 16 2 >/dev/null
 for connections in 16 64; do
-    before=$(verified)
-    result=$(wrk_gateway "C$connections" "$connections" "$seconds" | awk '$1 == "wrk-result" {print $2, $3, $4, $5}')
-    after=$(verified)
-    read -r per_second p50 p99 failed <<<"$result"
-    printf '| wrk | %d | %s | %s | %s | %s | %s |\n' "$connections" "$per_second" "$p50" "$p99" \
-        "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$server_pid/status)" "$failed"
-    # Every 200 must be a stored, verified delivery (redeliveries included): shown under the table.
-    stored_by_wrk+="$connections connections: $((after - before)) verified deliveries stored; "
+    wrk_row wrk "C$connections" "$connections" "$seconds"
 done
 "$bin/cbingest-bench" gateway --port "$http_port" --path "$path" --template "$template" --seconds "$seconds" --server-pid "$server_pid" |
     sed 's/^| gateway POST |/| Swift client |/'
@@ -103,13 +110,7 @@ done
 # PostgreSQL's background writes (the kernel's write-back of its data files, vacuum, checkpoints)
 # to fall inside it.
 if [ "$sustained_seconds" -gt 0 ]; then
-    before=$(verified)
-    result=$(wrk_gateway "S16" 16 "$sustained_seconds" 4500 | awk '$1 == "wrk-result" {print $2, $3, $4, $5}')
-    after=$(verified)
-    read -r per_second p50 p99 failed <<<"$result"
-    printf '| wrk, %d s sustained | 16 | %s | %s | %s | %s | %s |\n' "$sustained_seconds" "$per_second" "$p50" "$p99" \
-        "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$server_pid/status)" "$failed"
-    stored_by_wrk+="sustained: $((after - before)) verified deliveries stored; "
+    wrk_row "wrk, $sustained_seconds s sustained" S16 16 "$sustained_seconds" 4500
 fi
 stored=$(verified)
 echo
