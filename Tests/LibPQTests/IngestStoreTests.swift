@@ -74,13 +74,7 @@ struct IngestStoreTests {
         let connection = try PGConnection(conninfo: schema.conninfo)
         defer { connection.close() }
         // A database as version 4 left it.
-        try connection.executeScript(
-            "CREATE TABLE schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        for (index, script) in Migrations.all.prefix(4).enumerated() {
-            try connection.executeScript(script)
-            try connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", [.init(index + 1)])
-        }
+        try Migrations.apply(on: connection, upTo: 4)
         // How a version 4 build stores a delivery: the body inline. An hour old, for the recovery sweep.
         func storeAsVersionFourBuild(status: String, body: [UInt8]) throws {
             try connection.execute(
@@ -128,13 +122,7 @@ struct IngestStoreTests {
         defer { schema.drop() }
         let connection = try PGConnection(conninfo: schema.conninfo)
         defer { connection.close() }
-        try connection.executeScript(
-            "CREATE TABLE schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        for (index, script) in Migrations.all.prefix(4).enumerated() {
-            try connection.executeScript(script)
-            try connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", [.init(index + 1)])
-        }
+        try Migrations.apply(on: connection, upTo: 4)
         // Another session reading the deliveries in a long transaction.
         let reader = try PGConnection(conninfo: schema.conninfo)
         defer { reader.close() }
