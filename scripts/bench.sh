@@ -25,6 +25,16 @@ trap cleanup EXIT
 
 pg_port=$(scripts/free-port.sh)
 export DATABASE_URL=$(scripts/pg.sh start "$work/pg" "$pg_port")
+# A new cluster creates each 16 MB WAL file the first time it needs one: zero-filled and flushed to
+# the disk while every commit waits for the WAL write lock, at the gateway's rate about once a
+# second, until checkpoints start recycling the old files. A database that has been running reuses
+# its files, so the benchmark makes them before measuring: 64 WAL switches (max_wal_size, 1 GB) and
+# a checkpoint, which keeps the files for reuse.
+for _ in $(seq 64); do
+    psql "$DATABASE_URL" -qAt -c "SELECT pg_logical_emit_message(false, 'cbingest-bench', '')" \
+        -c "SELECT pg_switch_wal()" >/dev/null
+done
+psql "$DATABASE_URL" -qc "CHECKPOINT"
 (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/master.key")
 rpc_port=$(scripts/free-port.sh)
 http_port=$(scripts/free-port.sh)
@@ -41,6 +51,15 @@ for _ in $(seq 100); do
     "$bin/cbingest" health --server "127.0.0.1:$rpc_port" >/dev/null 2>&1 && break
     sleep 0.1
 done
+
+# The reference for the gateway's sustained run (below): pgbench's tables, created now, before any
+# measurement, and written to the disk at once.
+reference_url="${DATABASE_URL/dbname=cbingest/dbname=pgbench_reference}"
+if [ "$sustained_seconds" -gt 0 ]; then
+    psql "$DATABASE_URL" -qc "CREATE DATABASE pgbench_reference" >/dev/null
+    pgbench -i -s 10 -q "$reference_url" >/dev/null 2>&1
+    sync
+fi
 
 client=(--server "127.0.0.1:$rpc_port")
 printf '%s' SYNTHKEY0000TEST | "$bin/cbingest" secret set --tenant bench --account synthvend "${client[@]}" >/dev/null
@@ -116,6 +135,24 @@ stored=$(verified)
 echo
 echo "wrk runs: $stored_by_wrk"
 echo "verified deliveries stored in all: $stored; server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' /proc/$server_pid/status)"
+# Reference, right after the sustained run and as long: pgbench -N (small durable write transactions,
+# the issue's yardstick for this machine) at 16 clients on the same PostgreSQL, without the server.
+# Every durable commit waits for the same disk flush, so its p99 shows whether a slow sustained row
+# came from the gateway or from a slow spell of the machine.
+if [ "$sustained_seconds" -gt 0 ]; then
+    echo
+    echo "Reference right after the sustained run, on the same PostgreSQL: pgbench -N (scale 10)"
+    echo
+    echo "| load | clients | transactions/s | p50 ms | p99 ms |"
+    echo "|---|---|---|---|---|"
+    mkdir "$work/pgbench"
+    (cd "$work/pgbench" && pgbench -N -c 16 -j 2 -T "$sustained_seconds" -l "$reference_url" >pgbench.out 2>&1)
+    # The per-transaction log's third field is the latency in microseconds.
+    cat "$work"/pgbench/pgbench_log.* | awk '{print $3}' | sort -n | awk -v seconds="$sustained_seconds" \
+        '{latency[NR] = $1} END {printf "| pgbench -N, %d s | 16 | %.0f | %.2f | %.2f |\n", seconds, NR / seconds,
+            latency[int(NR * 0.5)] / 1000, latency[int(NR * 0.99)] / 1000}'
+    rm -rf "$work/pgbench"
+fi
 
 echo
 echo "ImportCSV (1,000,000-row export from gen_clickbank_csv.py, streamed through the Swift client)"

@@ -11,7 +11,7 @@ struct GatewayBodiesCommand: AsyncParsableCommand {
     )
 
     @Option var secretKey: String = "SYNTHKEY0000TEST"
-    @Option(help: "Decrypted v7 notification document to vary (its receipt is replaced).") var template: String
+    @Option(help: "Decrypted v7 notification document to vary (its receipt and transaction time are replaced).") var template: String
     @Option(help: "How many bodies to write.") var count: Int
     @Option(help: "Share of bodies that redeliver an earlier one.") var redeliveryShare: Double = 0.1
     @Option(help: "Receipt prefix; keep receipts of separate runs distinct.") var prefix: String

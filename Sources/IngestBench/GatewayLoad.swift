@@ -14,7 +14,7 @@ struct GatewayLoadCommand: AsyncParsableCommand {
     @Option var port: Int
     @Option var path: String
     @Option var secretKey: String = "SYNTHKEY0000TEST"
-    @Option(help: "Decrypted v7 notification document to vary (its receipt is replaced).") var template: String
+    @Option(help: "Decrypted v7 notification document to vary (its receipt and transaction time are replaced).") var template: String
     @Option(parsing: .upToNextOption) var connections: [Int] = [16, 64]
     @Option var seconds: Double = 10
     @Option(help: "Share of requests that redeliver an earlier body.") var redeliveryShare: Double = 0.1
@@ -48,7 +48,8 @@ struct GatewayLoadCommand: AsyncParsableCommand {
     }
 }
 
-/// Makes request bodies: new receipts encrypted like ClickBank does, or a redelivery of a recent one.
+/// Makes request bodies: new receipts at the current time, encrypted like ClickBank does, or a
+/// redelivery of a recent one.
 final class BodySource: Sendable {
     private let document: String
     private let receiptRange: Range<String.Index>
@@ -92,7 +93,13 @@ final class BodySource: Sendable {
             return state.next
         }
         let receipt = "\(self.prefix)\(String(number, radix: 36))"
-        let text = self.document.replacingCharacters(in: self.receiptRange, with: "\"receipt\":\"\(receipt)\"")
+        var text = self.document.replacingCharacters(in: self.receiptRange, with: "\"receipt\":\"\(receipt)\"")
+        // A new sale happens now, as in live traffic: events then arrive in time order, which is the
+        // order their keys (time first) are laid out in the index, rather than all in the template's
+        // one second.
+        if let timeRange = text.range(of: #""transactionTime":"[^"]*""#, options: .regularExpression) {
+            text.replaceSubrange(timeRange, with: "\"transactionTime\":\"\(ClickBankClock.pacificNow())\"")
+        }
         let body = IPNVerifier.encryptedBody(plaintext: text, secretKey: self.secretKey)
         self.state.withLockedValue { state in
             if state.recent.count < 1000 { state.recent.append(body) } else { state.recent[number % 1000] = body }
@@ -207,5 +214,20 @@ enum HTTPClosedLoop {
         }
         total.seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
         return total
+    }
+}
+
+/// The instant of a new sale as ClickBank writes it: `yyyyMMddTHHmmss` and the offset, in Pacific
+/// Standard Time (ClickBank's own zone; the offset is what the receiver must honour).
+enum ClickBankClock {
+    static func pacificNow() -> String {
+        let offsetSeconds = -8 * 3_600
+        let local = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) + Double(offsetSeconds))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: local)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02d-0800", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!
+        )
     }
 }
