@@ -57,7 +57,7 @@ done
 reference_url="${DATABASE_URL/dbname=cbingest/dbname=pgbench_reference}"
 if [ "$sustained_seconds" -gt 0 ]; then
     psql "$DATABASE_URL" -qc "CREATE DATABASE pgbench_reference" >/dev/null
-    pgbench -i -s 10 -q "$reference_url" >/dev/null 2>&1
+    pgbench -i -s 10 -q "$reference_url" >"$work/pgbench-init.out" 2>&1 || { cat "$work/pgbench-init.out" >&2; exit 1; }
     sync
 fi
 
@@ -146,7 +146,8 @@ if [ "$sustained_seconds" -gt 0 ]; then
     echo "| load | clients | transactions/s | p50 ms | p99 ms |"
     echo "|---|---|---|---|---|"
     mkdir "$work/pgbench"
-    (cd "$work/pgbench" && pgbench -N -c 16 -j 2 -T "$sustained_seconds" -l "$reference_url" >pgbench.out 2>&1)
+    (cd "$work/pgbench" && pgbench -N -c 16 -j 2 -T "$sustained_seconds" -l "$reference_url" >pgbench.out 2>&1) ||
+        { cat "$work/pgbench/pgbench.out" >&2; exit 1; }
     # The per-transaction log's third field is the latency in microseconds.
     cat "$work"/pgbench/pgbench_log.* | awk '{print $3}' | sort -n | awk -v seconds="$sustained_seconds" \
         '{latency[NR] = $1} END {printf "| pgbench -N, %d s | 16 | %.0f | %.2f | %.2f |\n", seconds, NR / seconds,

@@ -217,8 +217,8 @@ enum HTTPClosedLoop {
     }
 }
 
-/// The instant of a new sale as ClickBank writes it: `yyyyMMddTHHmmss` and the offset, in Pacific
-/// Standard Time (ClickBank's own zone; the offset is what the receiver must honour).
+/// The instant of a new sale as ClickBank writes it: `yyyyMMddTHHmmss` and a Pacific offset (the
+/// spec: both observed forms carry it); always -0800 here, which is enough for a load generator.
 enum ClickBankClock {
     static func pacificNow() -> String {
         let offsetSeconds = -8 * 3_600
