@@ -28,13 +28,12 @@ export DATABASE_URL=$(scripts/pg.sh start "$work/pg" "$pg_port")
 # A new cluster creates each 16 MB WAL file the first time it needs one: zero-filled and flushed to
 # the disk while every commit waits for the WAL write lock, at the gateway's rate about once a
 # second, until checkpoints start recycling the old files. A database that has been running reuses
-# its files, so the benchmark makes them before measuring: 64 WAL switches (max_wal_size, 1 GB) and
-# a checkpoint, which keeps the files for reuse.
-for _ in $(seq 64); do
-    psql "$DATABASE_URL" -qAt -c "SELECT pg_logical_emit_message(false, 'cbingest-bench', '')" \
-        -c "SELECT pg_switch_wal()" >/dev/null
-done
-psql "$DATABASE_URL" -qc "CHECKPOINT"
+# its files, so the benchmark makes them before measuring: 64 WAL switches (max_wal_size, 1 GB; each
+# after a small record, as a switch with nothing written since the last one does nothing) and a
+# checkpoint, which keeps the files for reuse.
+psql "$DATABASE_URL" -q -c "DO \$\$ BEGIN FOR i IN 1..64 LOOP
+        PERFORM pg_logical_emit_message(false, 'cbingest-bench', ''); PERFORM pg_switch_wal();
+    END LOOP; END \$\$" -c "CHECKPOINT"
 (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/master.key")
 rpc_port=$(scripts/free-port.sh)
 http_port=$(scripts/free-port.sh)
@@ -149,7 +148,7 @@ if [ "$sustained_seconds" -gt 0 ]; then
     (cd "$work/pgbench" && pgbench -N -c 16 -j 2 -T "$sustained_seconds" -l "$reference_url" >pgbench.out 2>&1) ||
         { cat "$work/pgbench/pgbench.out" >&2; exit 1; }
     # The per-transaction log's third field is the latency in microseconds.
-    cat "$work"/pgbench/pgbench_log.* | awk '{print $3}' | sort -n | awk -v seconds="$sustained_seconds" \
+    awk '{print $3}' "$work"/pgbench/pgbench_log.* | sort -n | awk -v seconds="$sustained_seconds" \
         '{latency[NR] = $1} END {printf "| pgbench -N, %d s | 16 | %.0f | %.2f | %.2f |\n", seconds, NR / seconds,
             latency[int(NR * 0.5)] / 1000, latency[int(NR * 0.99)] / 1000}'
     rm -rf "$work/pgbench"

@@ -19,11 +19,8 @@ struct GatewayBodiesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let document = try String(contentsOfFile: self.template, encoding: .utf8)
-        guard let receiptRange = document.range(of: #""receipt":"[^"]*""#, options: .regularExpression) else {
-            throw ValidationError("the template has no receipt")
-        }
-        let bodies = BodySource(
-            document: document, receiptRange: receiptRange, secretKey: self.secretKey,
+        let bodies = try BodySource(
+            document: document, secretKey: self.secretKey,
             prefix: self.prefix, redeliveryShare: self.redeliveryShare
         )
         var out: [UInt8] = []

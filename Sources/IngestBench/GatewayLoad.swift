@@ -22,13 +22,10 @@ struct GatewayLoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let document = try String(contentsOfFile: self.template, encoding: .utf8)
-        guard let receiptRange = document.range(of: #""receipt":"[^"]*""#, options: .regularExpression) else {
-            throw ValidationError("the template has no receipt")
-        }
         let run = UInt32.random(in: 0...UInt32.max)
         for connections in self.connections {
-            let bodies = BodySource(
-                document: document, receiptRange: receiptRange, secretKey: self.secretKey,
+            let bodies = try BodySource(
+                document: document, secretKey: self.secretKey,
                 prefix: String(format: "B%06X%02X", run & 0xFFFFFF, connections), redeliveryShare: self.redeliveryShare
             )
             // Encrypted before the clock starts (enough for 10,000/s, at most 100,000 bodies, about
@@ -53,15 +50,29 @@ struct GatewayLoadCommand: AsyncParsableCommand {
 final class BodySource: Sendable {
     private let document: String
     private let receiptRange: Range<String.Index>
+    private let transactionTimeRange: Range<String.Index>?
     private let secretKey: String
     private let prefix: String
     private let redeliveryShare: Double
     private let state = NIOLockedValueBox<(next: Int, recent: [[UInt8]])>((0, []))
     private let prepared = NIOLockedValueBox<(bodies: [[UInt8]], taken: Int)>(([], 0))
 
-    init(document: String, receiptRange: Range<String.Index>, secretKey: String, prefix: String, redeliveryShare: Double) {
+    /// ClickBank's v7 form of an instant (`20220810T162015-0700`), with the Pacific offset its times
+    /// carry (always -0800 here, which is enough for a load generator).
+    private static let transactionTimeStyle = Date.ISO8601FormatStyle(
+        dateSeparator: .omitted, dateTimeSeparator: .standard, timeSeparator: .omitted, timeZoneSeparator: .omitted,
+        includingFractionalSeconds: false, timeZone: TimeZone(secondsFromGMT: -8 * 3_600)!
+    )
+
+    /// `document` is a decrypted v7 notification; its receipt, and its transaction time if it has one,
+    /// are replaced in each new body.
+    init(document: String, secretKey: String, prefix: String, redeliveryShare: Double) throws {
+        guard let receiptRange = document.range(of: #""receipt":"[^"]*""#, options: .regularExpression) else {
+            throw ValidationError("the template has no receipt")
+        }
         self.document = document
         self.receiptRange = receiptRange
+        self.transactionTimeRange = document.range(of: #""transactionTime":"[^"]*""#, options: .regularExpression)
         self.secretKey = secretKey
         self.prefix = prefix
         self.redeliveryShare = redeliveryShare
@@ -93,12 +104,17 @@ final class BodySource: Sendable {
             return state.next
         }
         let receipt = "\(self.prefix)\(String(number, radix: 36))"
-        var text = self.document.replacingCharacters(in: self.receiptRange, with: "\"receipt\":\"\(receipt)\"")
         // A new sale happens now, as in live traffic: events then arrive in time order, which is the
         // order their keys (time first) are laid out in the index, rather than all in the template's
         // one second.
-        if let timeRange = text.range(of: #""transactionTime":"[^"]*""#, options: .regularExpression) {
-            text.replaceSubrange(timeRange, with: "\"transactionTime\":\"\(ClickBankClock.pacificNow())\"")
+        var fields = [(self.receiptRange, "\"receipt\":\"\(receipt)\"")]
+        if let timeRange = self.transactionTimeRange {
+            fields.append((timeRange, "\"transactionTime\":\"\(Self.transactionTimeStyle.format(Date()))\""))
+        }
+        var text = self.document
+        // The later field first, so that the earlier one's range still points into unchanged text.
+        for (range, value) in fields.sorted(by: { $0.0.lowerBound > $1.0.lowerBound }) {
+            text.replaceSubrange(range, with: value)
         }
         let body = IPNVerifier.encryptedBody(plaintext: text, secretKey: self.secretKey)
         self.state.withLockedValue { state in
@@ -214,20 +230,5 @@ enum HTTPClosedLoop {
         }
         total.seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
         return total
-    }
-}
-
-/// The instant of a new sale as ClickBank writes it: `yyyyMMddTHHmmss` and a Pacific offset (the
-/// spec: both observed forms carry it); always -0800 here, which is enough for a load generator.
-enum ClickBankClock {
-    static func pacificNow() -> String {
-        let offsetSeconds = -8 * 3_600
-        let local = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) + Double(offsetSeconds))
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: local)
-        return String(
-            format: "%04d%02d%02dT%02d%02d%02d-0800", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!
-        )
     }
 }

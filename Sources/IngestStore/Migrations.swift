@@ -490,12 +490,12 @@ public enum Migrations {
     /// the versions it applied (empty when the schema was already current). Blocks: run it through a `PGPool`.
     ///
     /// Throws if the database has a version newer than this build knows, so an old binary never runs against a
-    /// schema it doesn't understand. `version` stops at an older schema, as an older build would leave it
+    /// schema it doesn't understand. `lastVersion` stops at an older schema, as an older build would leave it
     /// (for tests of a migration on data the build before stored).
     @discardableResult
-    public static func apply(on connection: PGConnection, upTo version: Int = Migrations.latestVersion) throws -> [Int] {
+    public static func apply(on connection: PGConnection, upTo lastVersion: Int = Migrations.latestVersion) throws -> [Int] {
         var applied = [Int]()
-        for (index, script) in Self.all.prefix(version).enumerated() {
+        for (index, script) in Self.all.prefix(lastVersion).enumerated() {
             let version = index + 1
             let didApply = try connection.transaction { tx in
                 try tx.execute("SELECT pg_advisory_xact_lock($1::int8)", [.init(Self.lockKey)])
